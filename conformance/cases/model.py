@@ -1,0 +1,153 @@
+"""The typed case model: what a validated case file means, independent of YAML."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Literal, Union
+
+Level = Literal["must", "should", "may"]
+DIALECTS: tuple[str, ...] = ("oss", "s3")
+DEFAULT_PATH = "/conformance-probe"
+
+
+@dataclass(frozen=True)
+class CorsRule:
+    """One CORSRule, in the order the target stores it."""
+
+    allowed_origins: tuple[str, ...]
+    allowed_methods: tuple[str, ...]
+    allowed_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    max_age_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class CorsConfig:
+    """A whole bucket CORS configuration as provisioned by PutBucketCors."""
+
+    rules: tuple[CorsRule, ...]
+    response_vary: bool | None = None
+
+    def to_dict(self) -> dict:
+        """Plain data, for reports and digests."""
+        return asdict(self)
+
+
+def config_key(config: CorsConfig | None) -> str:
+    """A stable digest of a configuration: equal configurations provision once."""
+    data = None if config is None else config.to_dict()
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class ProbeRequest:
+    """What goes on the wire for one preflight (or actual request)."""
+
+    method: str = "OPTIONS"
+    path: str = DEFAULT_PATH
+    bucket: Literal["provisioned", "missing"] = "provisioned"
+    origin: str | None = None
+    request_method: str | None = None
+    request_headers: str | None = None  # the Access-Control-Request-Headers value as sent
+    credentials: bool = False
+    raw_headers: tuple[tuple[str, str], ...] | None = None
+
+    @property
+    def requested_header_names(self) -> tuple[str, ...]:
+        """Names listed in Access-Control-Request-Headers, as a browser would parse them."""
+        if not self.request_headers:
+            return ()
+        return tuple(n.strip() for n in self.request_headers.split(",") if n.strip())
+
+
+@dataclass(frozen=True)
+class Exact:
+    """The whole value, byte for byte (ints for status)."""
+
+    value: str | int
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """A comma-separated list compared token-wise: trimmed, case-insensitive."""
+
+    values: tuple[str, ...]
+    ordered: bool = False
+
+
+@dataclass(frozen=True)
+class Absent:
+    """The header must not be sent."""
+
+
+@dataclass(frozen=True)
+class Present:
+    """The header must be sent, any value."""
+
+
+@dataclass(frozen=True)
+class Regex:
+    """A regular expression the whole value must match."""
+
+    pattern: str
+
+
+Matcher = Union[Exact, Tokens, Absent, Present, Regex]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One expectation: which part of the answer, how it is matched, and how much it matters."""
+
+    subject: str  # "status", "error_code", "error_message", "browser" or "header:<Name>"
+    matcher: Matcher
+    level: Level = "must"
+    spec: tuple[str, ...] = ()
+
+    @property
+    def header(self) -> str | None:
+        """The header name for header checks, else None."""
+        return self.subject[len("header:"):] if self.subject.startswith("header:") else None
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """One request of a case, with the checks for each dialect it runs in."""
+
+    name: str
+    line: int
+    request: ProbeRequest
+    checks: dict[str, tuple[Check, ...]]  # dialect -> checks (variants already merged)
+    spec: tuple[str, ...] = ()
+
+    def checks_for(self, dialect: str) -> tuple[Check, ...]:
+        """The checks that apply when the target speaks `dialect`."""
+        return self.checks[dialect]
+
+    def expected_browser(self, dialect: str) -> str | None:
+        """'allowed' / 'blocked' when the case states a browser verdict, else None."""
+        for check in self.checks_for(dialect):
+            if check.subject == "browser" and isinstance(check.matcher, Exact):
+                return str(check.matcher.value)
+        return None
+
+
+@dataclass(frozen=True)
+class Case:
+    """A validated case file."""
+
+    path: str  # posix path as given to the loader, used in node ids and messages
+    title: str
+    spec: tuple[str, ...]
+    dialects: tuple[str, ...]
+    cors: CorsConfig | None
+    preflights: tuple[Preflight, ...]
+    line: int = 1
+    extras: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def config_key(self) -> str:
+        """Digest of the configuration this case provisions."""
+        return config_key(self.cors)
