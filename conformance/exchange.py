@@ -23,6 +23,7 @@ class Exchange:
     elapsed_ms: float = 0.0
     error: str | None = None  # transport failure (refused, timeout, garbled answer)
     raw: bool = False  # sent byte-for-byte by the raw mode
+    request_body: str = ""  # management calls only (the CORS XML sent); preflights have none
 
     def header_values(self, name: str) -> list[str]:
         """Every value of a response header, case-insensitive, in wire order."""
@@ -39,6 +40,8 @@ class Exchange:
         lines = [f"{self.method} {self.target} HTTP/1.1"]
         lines += [f"{k}: {v}" for k, v in self.request_headers]
         lines.append("")
+        if self.request_body:
+            lines += [self.request_body, ""]
         if self.error:
             lines.append(f"<< no HTTP answer: {self.error} >>")
             return "\n".join(lines)
@@ -60,6 +63,7 @@ class Exchange:
                 "target": self.target,
                 "headers": [list(h) for h in self.request_headers],
                 "raw": self.raw,
+                "body": self.request_body,
             },
             "response": None if self.error else {
                 "status": self.status,

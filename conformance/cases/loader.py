@@ -1,0 +1,202 @@
+"""Load case files: parse with line marks, validate against the schema, build the model."""
+
+from __future__ import annotations
+
+from pathlib import Path as FsPath
+from typing import Any
+
+from ..errors import CaseFormatError
+from ._validate import regex_errors, schema_errors
+from ._yaml import Path, format_path, line_of, load_with_lines
+from .model import (
+    DEFAULT_PATH,
+    DIALECTS,
+    Absent,
+    Case,
+    Check,
+    CorsConfig,
+    CorsRule,
+    Exact,
+    Matcher,
+    Preflight,
+    ProbeRequest,
+    Present,
+    Regex,
+    Tokens,
+)
+
+
+class CaseFileErrors(Exception):
+    """All problems of one case file; each renders as one line."""
+
+    def __init__(self, errors: list[CaseFormatError]) -> None:
+        super().__init__("\n".join(map(str, errors)))
+        self.errors = errors
+
+
+def load_case(path: FsPath, display: str | None = None) -> Case:
+    """Load and validate one case file; raise CaseFileErrors listing every problem."""
+    file = display or path.as_posix()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CaseFileErrors([CaseFormatError(f"cannot read: {exc}", file=file)]) from None
+    return parse_case(text, file)
+
+
+def parse_case(text: str, file: str) -> Case:
+    """Validate YAML text as a case file and build the model."""
+    try:
+        data, lines = load_with_lines(text, file)
+    except CaseFormatError as exc:
+        raise CaseFileErrors([exc]) from None
+    errors = schema_errors(data, lines, file) if isinstance(data, dict) else [
+        CaseFormatError("a case file must be a mapping with title, spec, cors and preflights",
+                        file=file, line=1)
+    ]
+    if not errors:
+        errors = _semantic_errors(data, lines, file)
+    if errors:
+        raise CaseFileErrors(errors)
+    return _build_case(data, lines, file)
+
+
+def _semantic_errors(data: dict, lines: dict[Path, int], file: str) -> list[CaseFormatError]:
+    """What the schema cannot say: unique names, compilable regexes, raw vs built headers."""
+    errors: list[CaseFormatError] = []
+
+    def add(message: str, path: Path) -> None:
+        errors.append(CaseFormatError(message, file=file, line=line_of(path, lines),
+                                      pointer=format_path(path)))
+
+    seen: dict[str, int] = {}
+    for i, pf in enumerate(data["preflights"]):
+        if pf["name"] in seen:
+            add(f"name {pf['name']!r} is already used by preflights[{seen[pf['name']]}]",
+                ("preflights", i, "name"))
+        seen.setdefault(pf["name"], i)
+        req = pf["request"]
+        built = [k for k in ("origin", "request_method", "request_headers") if k in req]
+        if "raw_headers" in req and built:
+            add(f"raw_headers replaces {', '.join(built)}; put those lines in raw_headers",
+                ("preflights", i, "request", built[0]))
+        for where, expect in _expects(pf):
+            for name, matcher in expect.get("headers", {}).items():
+                if isinstance(matcher, dict) and "regex" in matcher:
+                    problem = regex_errors(matcher["regex"])
+                    if problem:
+                        add(problem, ("preflights", i, *where, "headers", name, "regex"))
+    return errors
+
+
+def _expects(pf: dict) -> list[tuple[tuple, dict]]:
+    out = [(("expect",), pf["expect"])]
+    out += [(("variants", d), e) for d, e in pf.get("variants", {}).items()]
+    return out
+
+
+def _build_case(data: dict, lines: dict[Path, int], file: str) -> Case:
+    spec = tuple(data["spec"])
+    level = data.get("level", "must")
+    dialects = tuple(data.get("dialects", DIALECTS))
+    preflights = tuple(
+        _build_preflight(pf, lines.get(("preflights", i), 1), spec, level, dialects)
+        for i, pf in enumerate(data["preflights"])
+    )
+    return Case(
+        path=file, title=data["title"], spec=spec, dialects=dialects,
+        cors=_build_config(data["cors"]), preflights=preflights, line=1,
+    )
+
+
+def _build_config(raw: dict | None) -> CorsConfig | None:
+    if raw is None:
+        return None
+    rules = tuple(
+        CorsRule(
+            allowed_origins=tuple(r["allowed_origins"]),
+            allowed_methods=tuple(r["allowed_methods"]),
+            allowed_headers=tuple(r.get("allowed_headers", ())),
+            expose_headers=tuple(r.get("expose_headers", ())),
+            max_age_seconds=r.get("max_age_seconds"),
+        )
+        for r in raw["rules"]
+    )
+    return CorsConfig(rules=rules, response_vary=raw.get("response_vary"))
+
+
+def _build_preflight(
+    pf: dict, line: int, case_spec: tuple[str, ...], case_level: str, dialects: tuple[str, ...]
+) -> Preflight:
+    spec = tuple(dict.fromkeys(case_spec + tuple(pf.get("spec", ()))))
+    level = pf.get("level", case_level)
+    checks = {
+        d: _build_checks(_merge(pf["expect"], pf.get("variants", {}).get(d)), level, spec)
+        for d in dialects
+    }
+    return Preflight(name=pf["name"], line=line, request=_build_request(pf["request"]),
+                     checks=checks, spec=spec)
+
+
+def _merge(expect: dict, variant: dict | None) -> dict:
+    """A variant's keys replace the default's; its headers merge by (case-insensitive) name."""
+    if not variant:
+        return expect
+    merged = {**expect, **variant}
+    if "headers" in variant and "headers" in expect:
+        override = {k.lower() for k in variant["headers"]}
+        kept = {k: v for k, v in expect["headers"].items() if k.lower() not in override}
+        merged["headers"] = {**kept, **variant["headers"]}
+    return merged
+
+
+def _build_request(raw: dict) -> ProbeRequest:
+    headers = raw.get("request_headers")
+    if isinstance(headers, list):
+        headers = ",".join(headers)
+    raw_headers = raw.get("raw_headers")
+    return ProbeRequest(
+        method=raw.get("method", "OPTIONS"),
+        path=raw.get("path", DEFAULT_PATH),
+        bucket=raw.get("bucket", "provisioned"),
+        origin=raw.get("origin"),
+        request_method=raw.get("request_method"),
+        request_headers=headers,
+        credentials=raw.get("credentials", False),
+        raw_headers=None if raw_headers is None else tuple((n, v) for n, v in raw_headers),
+    )
+
+
+def _build_checks(expect: dict, level: str, spec: tuple[str, ...]) -> tuple[Check, ...]:
+    checks: list[Check] = []
+    for subject in ("status", "error_code", "error_message", "browser"):
+        if subject in expect:
+            value, lv, sp = _unwrap(expect[subject], level, spec)
+            checks.append(Check(subject, Exact(value), lv, sp))
+    for name, raw in expect.get("headers", {}).items():
+        matcher, lv, sp = _header_matcher(raw, level, spec)
+        checks.append(Check(f"header:{name}", matcher, lv, sp))
+    return tuple(checks)
+
+
+def _unwrap(raw: Any, level: str, spec: tuple[str, ...]) -> tuple[Any, str, tuple[str, ...]]:
+    if isinstance(raw, dict):
+        return raw["equals"], raw.get("level", level), tuple(raw.get("spec", spec))
+    return raw, level, spec
+
+
+def _header_matcher(raw: Any, level: str, spec: tuple[str, ...]) -> tuple[Matcher, str, tuple]:
+    if isinstance(raw, str):
+        shorthand: dict[str, Matcher] = {"absent": Absent(), "present": Present()}
+        return shorthand.get(raw, Exact(raw)), level, spec
+    lv, sp = raw.get("level", level), tuple(raw.get("spec", spec))
+    if "exact" in raw:
+        return Exact(raw["exact"]), lv, sp
+    if "tokens" in raw:
+        return Tokens(tuple(raw["tokens"]), bool(raw.get("ordered", False))), lv, sp
+    if "regex" in raw:
+        return Regex(raw["regex"]), lv, sp
+    return (Absent() if "absent" in raw else Present()), lv, sp
+
+
+__all__ = ["CaseFileErrors", "load_case", "parse_case", "DEFAULT_PATH"]

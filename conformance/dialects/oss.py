@@ -1,0 +1,154 @@
+"""The OSS dialect: management calls signed (V4 or V1) by the official alibabacloud-oss-v2 SDK."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import alibabacloud_oss_v2 as oss
+from alibabacloud_oss_v2 import exceptions as oss_errors
+from alibabacloud_oss_v2 import transport
+
+from ..cases.model import CorsConfig, CorsRule
+from ..errors import ProvisioningError
+from ..exchange import BODY_LIMIT, Exchange
+from ..targets import Credentials, Target
+from .base import CallResult
+
+
+class _RecordingHttpClient(oss.HttpClient):
+    """Wraps the SDK's transport to keep a copy of each exchange for the report."""
+
+    def __init__(self, log: list[Exchange], timeout: float) -> None:
+        self._inner = transport.RequestsHttpClient(connect_timeout=timeout,
+                                                   readwrite_timeout=timeout)
+        self._log = log
+
+    def send(self, request: Any, **kwargs: Any) -> Any:
+        body = request.body if isinstance(request.body, (bytes, str)) else b""
+        ex = Exchange(method=request.method, url=request.url, target=request.url,
+                      request_headers=list(request.headers.items()))
+        start = time.perf_counter()
+        response = self._inner.send(request, **kwargs)
+        ex.elapsed_ms = (time.perf_counter() - start) * 1000
+        ex.status, ex.reason = response.status_code, response.reason
+        ex.response_headers = list(response.headers.items())
+        if request.method != "GET" or "cors" in request.url:  # never slurp object bodies
+            content = response.read()
+            ex.body, ex.body_truncated = content[:BODY_LIMIT], len(content) > BODY_LIMIT
+        ex.request_body = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        self._log.append(ex)
+        return response
+
+    def open(self) -> None:
+        self._inner.open()
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class OssDialect:
+    """Bucket and CORS management in the OSS dialect."""
+
+    name = "oss"
+
+    def __init__(self, target: Target, credentials: Credentials, timeout: float = 30.0) -> None:
+        self.log: list[Exchange] = []
+        cfg = oss.config.load_default()
+        cfg.credentials_provider = oss.credentials.StaticCredentialsProvider(
+            credentials.access_key_id, credentials.secret)
+        cfg.region = target.region
+        cfg.endpoint = target.endpoint
+        cfg.use_path_style = target.addressing == "path"
+        cfg.signature_version = target.signature_version
+        cfg.retry_max_attempts = 1
+        self._http = _RecordingHttpClient(self.log, timeout)
+        cfg.http_client = self._http
+        self._client = oss.Client(cfg)
+        self._target = target
+
+    def create_bucket(self, bucket: str) -> CallResult:
+        return self._call("PutBucket", lambda: self._client.put_bucket(
+            oss.PutBucketRequest(bucket=bucket)))
+
+    def delete_bucket(self, bucket: str) -> CallResult:
+        return self._call("DeleteBucket", lambda: self._client.delete_bucket(
+            oss.DeleteBucketRequest(bucket=bucket)))
+
+    def put_cors(self, bucket: str, config: CorsConfig) -> CallResult:
+        request = oss.PutBucketCorsRequest(bucket=bucket, cors_configuration=_to_sdk(config))
+        return self._call("PutBucketCors", lambda: self._client.put_bucket_cors(request))
+
+    def get_cors(self, bucket: str) -> tuple[CallResult, CorsConfig | None]:
+        holder: dict[str, Any] = {}
+
+        def call() -> Any:
+            holder["r"] = self._client.get_bucket_cors(oss.GetBucketCorsRequest(bucket=bucket))
+            return holder["r"]
+
+        result = self._call("GetBucketCors", call)
+        if not result.ok:
+            return result, None
+        return result, _from_sdk(holder["r"].cors_configuration)
+
+    def delete_cors(self, bucket: str) -> CallResult:
+        return self._call("DeleteBucketCors", lambda: self._client.delete_bucket_cors(
+            oss.DeleteBucketCorsRequest(bucket=bucket)))
+
+    def put_object(self, bucket: str, key: str, data: bytes) -> CallResult:
+        return self._call("PutObject", lambda: self._client.put_object(
+            oss.PutObjectRequest(bucket=bucket, key=key, body=data)))
+
+    def delete_object(self, bucket: str, key: str) -> CallResult:
+        return self._call("DeleteObject", lambda: self._client.delete_object(
+            oss.DeleteObjectRequest(bucket=bucket, key=key)))
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _call(self, operation: str, fn: Callable[[], Any]) -> CallResult:
+        """Run one SDK call; service errors become a CallResult, transport errors raise."""
+        try:
+            out = fn()
+        except oss_errors.OperationError as exc:
+            cause = exc.unwrap()
+            if isinstance(cause, oss_errors.ServiceError):
+                return CallResult(cause.status_code, cause.code, cause.message)
+            raise ProvisioningError(_first_line(cause), operation=operation) from None
+        return CallResult(getattr(out, "status_code", 200) or 200)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else exc.__class__.__name__)[:300]
+
+
+def _to_sdk(config: CorsConfig) -> Any:
+    rules = [
+        oss.CORSRule(
+            allowed_origins=list(r.allowed_origins),
+            allowed_methods=list(r.allowed_methods),
+            allowed_headers=list(r.allowed_headers) or None,
+            expose_headers=list(r.expose_headers) or None,
+            max_age_seconds=r.max_age_seconds,
+        )
+        for r in config.rules
+    ]
+    return oss.CORSConfiguration(cors_rules=rules, response_vary=config.response_vary)
+
+
+def _from_sdk(cfg: Any) -> CorsConfig | None:
+    if cfg is None:
+        return None
+    rules = tuple(
+        CorsRule(
+            allowed_origins=tuple(r.allowed_origins or ()),
+            allowed_methods=tuple(r.allowed_methods or ()),
+            allowed_headers=tuple(r.allowed_headers or ()),
+            expose_headers=tuple(r.expose_headers or ()),
+            max_age_seconds=r.max_age_seconds,
+        )
+        for r in cfg.cors_rules or ()
+    )
+    return CorsConfig(rules=rules, response_vary=cfg.response_vary)

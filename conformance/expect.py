@@ -1,0 +1,179 @@
+"""Check an Exchange against a preflight's expectations: every check, every mismatch."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from defusedxml import ElementTree as SafeET
+
+from . import browser
+from .cases.model import Absent, Check, Exact, Matcher, Present, ProbeRequest, Regex, Tokens
+from .exchange import Exchange
+
+ABSENT = "(absent)"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check's outcome, with what the target actually sent."""
+
+    check: Check
+    ok: bool
+    actual: str
+
+
+@dataclass
+class Verdict:
+    """All check results of one item plus the browser's view of the answer."""
+
+    results: list[CheckResult]
+    browser_expected: str | None = None
+    browser_computed: browser.Decision | None = None
+    transport_error: str | None = None
+    errors_by_level: dict[str, list[CheckResult]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.errors_by_level = {"must": [], "should": [], "may": []}
+        for r in self.results:
+            if not r.ok:
+                self.errors_by_level[r.check.level].append(r)
+
+    @property
+    def failures(self) -> list[CheckResult]:
+        """Mismatches at `must` level: these fail the item."""
+        return self.errors_by_level["must"]
+
+    @property
+    def warnings(self) -> list[CheckResult]:
+        """Mismatches at `should` level: reported, not failing."""
+        return self.errors_by_level["should"]
+
+    @property
+    def outcome(self) -> str:
+        """pass | fail | warn (should-level mismatches only)."""
+        if self.failures or self.transport_error:
+            return "fail"
+        return "warn" if self.warnings else "pass"
+
+    @property
+    def impact(self) -> str:
+        """browser-visible when a web app would feel the deviation, else wire-only."""
+        if self.transport_error:
+            return "browser-visible"
+        computed = self.browser_computed
+        if self.browser_expected and computed is not None:
+            if ("allowed" if computed.allowed else "blocked") != self.browser_expected:
+                return "browser-visible"
+        return "wire-only"
+
+
+def evaluate(checks: tuple[Check, ...], request: ProbeRequest, ex: Exchange) -> Verdict:
+    """Run every check against the exchange; never stop at the first mismatch."""
+    computed = compute_browser(request, ex)
+    if ex.error:
+        results = [CheckResult(c, False, f"no answer ({ex.error})") for c in checks]
+        return Verdict(results, _expected_browser(checks), computed, ex.error)
+    error_code, error_message = error_fields(ex.body)
+    results = []
+    for check in checks:
+        if check.subject == "browser":
+            actual = "not computable" if computed is None else (
+                "allowed" if computed.allowed else "blocked")
+        elif check.subject == "status":
+            actual = str(ex.status)
+        elif check.subject == "error_code":
+            actual = error_code if error_code is not None else ""
+        elif check.subject == "error_message":
+            actual = error_message if error_message is not None else ""
+        else:
+            header = ex.header(check.header or "")
+            actual = ABSENT if header is None else header
+        results.append(CheckResult(check, matches(check.matcher, actual), actual))
+    return Verdict(results, _expected_browser(checks), computed)
+
+
+def matches(matcher: Matcher, actual: str) -> bool:
+    """Whether `actual` (a header value, ABSENT, or a scalar rendered as text) satisfies it."""
+    if isinstance(matcher, Absent):
+        return actual == ABSENT
+    if isinstance(matcher, Present):
+        return actual != ABSENT
+    if actual == ABSENT:
+        return False
+    if isinstance(matcher, Exact):
+        return actual == str(matcher.value)
+    if isinstance(matcher, Regex):
+        return re.fullmatch(matcher.pattern, actual) is not None
+    got = split_tokens(actual)
+    want = [t.lower() for t in matcher.values]
+    return got == want if matcher.ordered else sorted(set(got)) == sorted(set(want))
+
+
+def split_tokens(value: str) -> list[str]:
+    """A comma-separated header value as trimmed, lower-cased, non-empty tokens."""
+    return [t.strip().lower() for t in value.split(",") if t.strip()]
+
+
+def describe(matcher: Matcher) -> str:
+    """A matcher as the diff shows it."""
+    if isinstance(matcher, Absent):
+        return ABSENT
+    if isinstance(matcher, Present):
+        return "(present)"
+    if isinstance(matcher, Regex):
+        return f"~/{matcher.pattern}/"
+    if isinstance(matcher, Tokens):
+        kind = "tokens in order" if matcher.ordered else "tokens"
+        return f"{kind} {{{', '.join(matcher.values)}}}"
+    return str(matcher.value) if str(matcher.value) else "(none)"
+
+
+def error_fields(body: bytes) -> tuple[str | None, str | None]:
+    """<Code> and <Message> of an XML error body, parsed as untrusted input."""
+    if not body.strip().startswith(b"<"):
+        return None, None
+    try:
+        root = SafeET.fromstring(body)
+    except Exception:  # noqa: BLE001 - any parse failure (incl. defusedxml refusals) = no code
+        return None, None
+    if root.tag.rsplit("}", 1)[-1] != "Error":
+        return None, None
+    return root.findtext("Code"), root.findtext("Message")
+
+
+def compute_browser(request: ProbeRequest, ex: Exchange) -> browser.Decision | None:
+    """What the Fetch standard's CORS check says of this answer, when a browser could send it."""
+    if ex.error:
+        return browser.Decision(False, f"network error: {ex.error}")
+    origin, acrm, acrh = _browser_view(request)
+    if origin is None:
+        return None
+    if request.method == "OPTIONS":
+        if acrm is None:
+            return None
+        names = [n.strip() for n in (acrh or "").split(",") if n.strip()]
+        return browser.preflight_check(
+            origin=origin, method=acrm, header_names=names, credentials=request.credentials,
+            status=ex.status, headers=ex.response_headers,
+        )
+    return browser.actual_request_check(
+        origin=origin, credentials=request.credentials, headers=ex.response_headers
+    )
+
+
+def _browser_view(req: ProbeRequest) -> tuple[str | None, str | None, str | None]:
+    if req.raw_headers is None:
+        return req.origin, req.request_method, req.request_headers
+    first: dict[str, str] = {}
+    for name, value in req.raw_headers:
+        first.setdefault(name.lower(), value)
+    return (first.get("origin"), first.get("access-control-request-method"),
+            first.get("access-control-request-headers"))
+
+
+def _expected_browser(checks: tuple[Check, ...]) -> str | None:
+    for c in checks:
+        if c.subject == "browser":
+            return str(c.matcher.value) if isinstance(c.matcher, Exact) else None
+    return None

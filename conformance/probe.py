@@ -1,0 +1,141 @@
+"""Fire preflights and actual requests as a browser would, and record every exchange.
+
+http.client is used directly (not requests) because it reports response headers in wire
+order with duplicates kept, which CORS checks need (two Access-Control-Allow-Origin lines
+are a failure that a merged header dict hides). Raw mode writes the bytes itself.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+import time
+from urllib.parse import urlsplit
+
+from .cases.model import ProbeRequest
+from .exchange import BODY_LIMIT, Exchange
+
+USER_AGENT = "oss-cors-conformance/0.1 (+preflight probe)"
+_RETRYABLE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+
+
+def browser_headers(req: ProbeRequest) -> list[tuple[str, str]]:
+    """The header lines a browser sends for this request, in a browser's order."""
+    headers: list[tuple[str, str]] = [("Accept", "*/*")]
+    if req.method == "OPTIONS":
+        if req.request_method is not None:
+            headers.append(("Access-Control-Request-Method", req.request_method))
+        if req.request_headers is not None:
+            headers.append(("Access-Control-Request-Headers", req.request_headers))
+    if req.origin is not None:
+        headers.append(("Origin", req.origin))
+    headers += [
+        ("User-Agent", USER_AGENT),
+        ("Sec-Fetch-Mode", "cors"),
+        ("Sec-Fetch-Site", "cross-site"),
+        ("Sec-Fetch-Dest", "empty"),
+    ]
+    return headers
+
+
+class Prober:
+    """Sends requests over keep-alive connections, one per origin server, and records them."""
+
+    def __init__(self, timeout: float = 10.0) -> None:
+        self.timeout = timeout
+        self._connections: dict[tuple[str, str], http.client.HTTPConnection] = {}
+
+    def fire(self, url: str, req: ProbeRequest) -> Exchange:
+        """Send `req` to `url` (absolute, path included) and record the exchange."""
+        if req.raw_headers is not None:
+            return self._fire_raw(url, req)
+        return self._fire(url, req.method, browser_headers(req))
+
+    def close(self) -> None:
+        """Close every kept-alive connection."""
+        for conn in self._connections.values():
+            conn.close()
+        self._connections.clear()
+
+    def _connection(self, scheme: str, netloc: str) -> http.client.HTTPConnection:
+        key = (scheme, netloc)
+        if key not in self._connections:
+            cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+            self._connections[key] = cls(netloc, timeout=self.timeout)
+        return self._connections[key]
+
+    def _fire(self, url: str, method: str, headers: list[tuple[str, str]]) -> Exchange:
+        parts = urlsplit(url)
+        target = _request_target(parts)
+        sent = [("Host", parts.netloc), *headers]
+        ex = Exchange(method=method, url=url, target=target, request_headers=sent)
+        start = time.perf_counter()
+        for attempt in (1, 2):  # a kept-alive socket the server closed fails once; retry fresh
+            conn = self._connection(parts.scheme, parts.netloc)
+            try:
+                conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+                for name, value in sent:
+                    conn.putheader(name, value)
+                conn.endheaders()
+                _read_response(conn.getresponse(), ex, conn)
+                break
+            except _RETRYABLE as exc:
+                conn.close()
+                if attempt == 2:
+                    ex.error = _describe(exc)
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                ex.error = _describe(exc)
+                break
+        ex.elapsed_ms = (time.perf_counter() - start) * 1000
+        return ex
+
+    def _fire_raw(self, url: str, req: ProbeRequest) -> Exchange:
+        parts = urlsplit(url)
+        target = _request_target(parts)
+        sent = [("Host", parts.netloc), *(req.raw_headers or ())]
+        ex = Exchange(method=req.method, url=url, target=target, request_headers=sent, raw=True)
+        wire = f"{req.method} {target} HTTP/1.1\r\n"
+        wire += "".join(f"{n}: {v}\r\n" for n, v in sent) + "\r\n"
+        start = time.perf_counter()
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            with socket.create_connection((parts.hostname, port), timeout=self.timeout) as sock:
+                if parts.scheme == "https":
+                    sock = ssl.create_default_context().wrap_socket(
+                        sock, server_hostname=parts.hostname)
+                sock.sendall(wire.encode("latin-1"))
+                resp = http.client.HTTPResponse(sock, method=req.method)
+                resp.begin()
+                _read_response(resp, ex, None)
+        except (OSError, http.client.HTTPException, UnicodeEncodeError) as exc:
+            ex.error = _describe(exc)
+        ex.elapsed_ms = (time.perf_counter() - start) * 1000
+        return ex
+
+
+def _request_target(parts) -> str:
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def _read_response(
+    resp: http.client.HTTPResponse, ex: Exchange, conn: http.client.HTTPConnection | None
+) -> None:
+    ex.status, ex.reason = resp.status, resp.reason
+    ex.response_headers = list(resp.msg.items())
+    body = resp.read(BODY_LIMIT + 1)
+    if len(body) > BODY_LIMIT:  # an untrusted target may stream forever: stop and drop it
+        ex.body, ex.body_truncated = body[:BODY_LIMIT], True
+        resp.close()
+        if conn is not None:
+            conn.close()
+    else:
+        ex.body = body
+        if resp.will_close and conn is not None:
+            conn.close()
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or exc.__class__.__name__
+    return f"{exc.__class__.__name__}: {text}"[:300]

@@ -1,0 +1,46 @@
+"""Keep secrets out of everything the suite writes: reports, logs, terminal, exceptions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+REDACTED = "<redacted>"
+# Signature material in headers and query strings, for OSS V1/V4 and AWS SigV4.
+_PATTERNS = [
+    re.compile(r"(?i)(authorization\s*[:=]\s*)[^\r\n\"']+"),
+    re.compile(r"(?i)(signature\s*=\s*)[0-9a-zA-Z%/+=]+"),
+    re.compile(r"(?i)((?:OSS|AWS)\s+[^:\s]+:)[0-9a-zA-Z/+=]+"),
+    re.compile(r"(?i)([?&](?:x-oss-signature|x-amz-signature|security-token|"
+               r"x-oss-security-token|x-amz-security-token)=)[^&\s\"']+"),
+]
+
+
+class Redactor:
+    """Replaces known secret strings and any signature material with <redacted>."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+
+    def add(self, secret: str) -> None:
+        """Also redact this string from now on."""
+        if secret and len(secret) >= 4 and secret not in self._secrets:
+            self._secrets.append(secret)
+            self._secrets.sort(key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        """`text` with every secret and signature replaced."""
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        for pattern in _PATTERNS:
+            text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
+        return text
+
+    def headers(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Header pairs with Authorization values and secrets removed."""
+        out = []
+        for name, value in headers:
+            if name.lower() in ("authorization", "x-oss-security-token", "x-amz-security-token"):
+                value = REDACTED
+            out.append((name, self(value)))
+        return out

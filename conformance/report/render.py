@@ -1,0 +1,73 @@
+"""Render a Verdict as an aligned text diff (terminal) and an escaped HTML table (report)."""
+
+from __future__ import annotations
+
+import html
+
+from ..expect import CheckResult, Verdict, describe
+
+_MARK = {True: "ok", False: "FAIL"}
+_CELL_LIMIT = 200  # characters of a target-sent value shown in one diff cell
+
+
+def subject_label(result: CheckResult) -> str:
+    """`status`, `error_code`, `browser` or the header name."""
+    return result.check.header or result.check.subject
+
+
+def _verdict_word(r: CheckResult) -> str:
+    if r.ok:
+        return "ok"
+    return {"must": "FAIL", "should": "WARN", "may": "note"}[r.check.level]
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _CELL_LIMIT else text[:_CELL_LIMIT] + "…"
+
+
+def diff_rows(verdict: Verdict) -> list[tuple[str, str, str, str, str]]:
+    """(verdict, subject, expected, actual, level + spec) per check, mismatches first."""
+    ordered = sorted(verdict.results, key=lambda r: r.ok)
+    return [
+        (_verdict_word(r), subject_label(r), describe(r.check.matcher), _clip(r.actual),
+         f"{r.check.level} {' '.join(r.check.spec)}".strip())
+        for r in ordered
+    ]
+
+
+def browser_line(verdict: Verdict) -> str:
+    """The three browser views in one line, with the impact of any failure."""
+    c = verdict.browser_computed
+    computed = "not computable" if c is None else (
+        f"{'allowed' if c.allowed else 'blocked'} ({c.reason})")
+    expected = verdict.browser_expected or "not stated"
+    return f"browser: expected {expected}; computed {computed}; impact {verdict.impact}"
+
+
+def diff_text(verdict: Verdict) -> str:
+    """Plain aligned diff: one line per check, then the browser line."""
+    rows = [("", "check", "expected", "actual", "level")] + diff_rows(verdict)
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = [
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4]
+        for row in rows
+    ]
+    if verdict.transport_error:
+        lines.insert(0, f"no HTTP answer: {verdict.transport_error}")
+    lines.append(browser_line(verdict))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def diff_html(verdict: Verdict) -> str:
+    """The diff as an HTML table; every value is escaped (targets are untrusted)."""
+    e = html.escape
+    body = "".join(
+        f'<tr class="cc-{e(v.lower())}"><td>{e(v)}</td><td>{e(s)}</td><td><code>{e(x)}</code>'
+        f"</td><td><code>{e(a)}</code></td><td>{e(lv)}</td></tr>"
+        for v, s, x, a, lv in diff_rows(verdict)
+    )
+    head = "<tr><th></th><th>check</th><th>expected</th><th>actual</th><th>level</th></tr>"
+    return (
+        f'<table class="cc-diff">{head}{body}</table>'
+        f'<p class="cc-browser">{e(browser_line(verdict))}</p>'
+    )

@@ -1,0 +1,113 @@
+"""Targets: where the suite sends requests, in which dialect, with which credentials."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from dataclasses import asdict, dataclass, field, replace
+from typing import Literal
+from urllib.parse import quote, urlsplit
+
+from .errors import TargetError
+
+DEFAULT_KEY_ENV = {"oss": "OSS_ACCESS_KEY_ID", "s3": "AWS_ACCESS_KEY_ID"}
+DEFAULT_SECRET_ENV = {"oss": "OSS_ACCESS_KEY_SECRET", "s3": "AWS_SECRET_ACCESS_KEY"}
+# Public, documented credentials accepted by `oss-conformance serve` when none are set:
+# a loopback development endpoint, not a secret.
+DEV_KEY_ID, DEV_SECRET = "oss-conformance-dev", "oss-conformance-dev-secret"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An access key pair. The secret never appears in repr, str or reports."""
+
+    access_key_id: str
+    secret: str = field(repr=False)
+
+    def __str__(self) -> str:
+        return f"Credentials({self.access_key_id}, secret=<redacted>)"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One endpoint under test. `endpoint=None` means the embedded reference endpoint."""
+
+    name: str = "reference"
+    endpoint: str | None = None
+    dialect: Literal["oss", "s3"] = "oss"
+    addressing: Literal["path", "virtual"] = "path"
+    region: str = "cn-hangzhou"
+    signature_version: Literal["v4", "v1"] = "v4"
+    access_key_env: str | None = None
+    secret_env: str | None = None
+    bucket_policy: Literal["ephemeral", "existing"] = "ephemeral"
+    bucket: str | None = None
+
+    @property
+    def embedded(self) -> bool:
+        """True when the suite starts its own reference endpoint."""
+        return self.endpoint is None
+
+    def with_endpoint(self, endpoint: str) -> Target:
+        """The same target bound to a concrete endpoint (the embedded one once started)."""
+        return replace(self, endpoint=endpoint.rstrip("/"))
+
+    def object_url(self, bucket: str, path: str) -> str:
+        """URL of `path` (already percent-encoded, starting with /) in `bucket`."""
+        if not self.endpoint:
+            raise TargetError("no endpoint yet", target=self.name)
+        parts = urlsplit(self.endpoint)
+        if self.addressing == "virtual":
+            return f"{parts.scheme}://{quote(bucket)}.{parts.netloc}{path}"
+        return f"{self.endpoint}/{quote(bucket)}{path}"
+
+    def facts(self) -> dict:
+        """What results.json records about the target: no credentials, only variable names."""
+        data = asdict(self)
+        data["access_key_env"] = self.key_env
+        data["secret_env"] = self.secret_name
+        return data
+
+    @property
+    def key_env(self) -> str:
+        """Name of the variable holding the access key id."""
+        return self.access_key_env or DEFAULT_KEY_ENV[self.dialect]
+
+    @property
+    def secret_name(self) -> str:
+        """Name of the variable holding the secret."""
+        return self.secret_env or DEFAULT_SECRET_ENV[self.dialect]
+
+
+def resolve_credentials(target: Target, environ: dict[str, str] | None = None) -> Credentials:
+    """Read the target's credentials from the environment, never from case files."""
+    env = os.environ if environ is None else environ
+    key, secret = env.get(target.key_env), env.get(target.secret_name)
+    if key and secret:
+        return Credentials(key, secret)
+    if target.embedded:  # our own endpoint: a fresh random pair nobody else knows
+        return Credentials("LTAI" + secrets.token_hex(8), secrets.token_urlsafe(24))
+    if target.endpoint and is_loopback(target.endpoint) and not (key or secret):
+        return Credentials(DEV_KEY_ID, DEV_SECRET)
+    missing = target.key_env if not key else target.secret_name
+    raise TargetError(
+        f"environment variable {missing} is not set; export it with the target's credentials",
+        target=target.name,
+    )
+
+
+def is_loopback(url: str) -> bool:
+    """Whether the URL's host is this machine."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def ephemeral_bucket_name(prefix: str = "osscors") -> str:
+    """A recognisable, unique, valid bucket name (3-63 chars, lower-case)."""
+    return f"{prefix}-{secrets.token_hex(6)}"
