@@ -51,7 +51,7 @@ class Verdict:
 
     @property
     def outcome(self) -> str:
-        """pass | fail | warn (should-level mismatches only)."""
+        """Pass, fail or warn (should-level mismatches only)."""
         if self.failures or self.transport_error:
             return "fail"
         return "warn" if self.warnings else "pass"

@@ -19,8 +19,8 @@ from .model import (
     Exact,
     Matcher,
     Preflight,
-    ProbeRequest,
     Present,
+    ProbeRequest,
     Regex,
     Tokens,
 )

@@ -94,7 +94,7 @@ class Regex:
     pattern: str
 
 
-Matcher = Union[Exact, Tokens, Absent, Present, Regex]
+Matcher = Union[Exact, Tokens, Absent, Present, Regex]  # noqa: UP007 - runtime alias on 3.10
 
 
 @dataclass(frozen=True)

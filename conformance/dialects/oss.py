@@ -45,6 +45,7 @@ class _RecordingHttpClient(oss.HttpClient):
         self._inner.open()
 
     def close(self) -> None:
+        """Release the SDK's connections."""
         self._inner.close()
 
 
@@ -69,18 +70,22 @@ class OssDialect:
         self._target = target
 
     def create_bucket(self, bucket: str) -> CallResult:
+        """PutBucket."""
         return self._call("PutBucket", lambda: self._client.put_bucket(
             oss.PutBucketRequest(bucket=bucket)))
 
     def delete_bucket(self, bucket: str) -> CallResult:
+        """DeleteBucket."""
         return self._call("DeleteBucket", lambda: self._client.delete_bucket(
             oss.DeleteBucketRequest(bucket=bucket)))
 
     def put_cors(self, bucket: str, config: CorsConfig) -> CallResult:
+        """PutBucketCors with exactly this configuration."""
         request = oss.PutBucketCorsRequest(bucket=bucket, cors_configuration=_to_sdk(config))
         return self._call("PutBucketCors", lambda: self._client.put_bucket_cors(request))
 
     def get_cors(self, bucket: str) -> tuple[CallResult, CorsConfig | None]:
+        """GetBucketCors; None when the bucket has no configuration."""
         holder: dict[str, Any] = {}
 
         def call() -> Any:
@@ -93,18 +98,22 @@ class OssDialect:
         return result, _from_sdk(holder["r"].cors_configuration)
 
     def delete_cors(self, bucket: str) -> CallResult:
+        """DeleteBucketCors."""
         return self._call("DeleteBucketCors", lambda: self._client.delete_bucket_cors(
             oss.DeleteBucketCorsRequest(bucket=bucket)))
 
     def put_object(self, bucket: str, key: str, data: bytes) -> CallResult:
+        """PutObject."""
         return self._call("PutObject", lambda: self._client.put_object(
             oss.PutObjectRequest(bucket=bucket, key=key, body=data)))
 
     def delete_object(self, bucket: str, key: str) -> CallResult:
+        """DeleteObject."""
         return self._call("DeleteObject", lambda: self._client.delete_object(
             oss.DeleteObjectRequest(bucket=bucket, key=key)))
 
     def close(self) -> None:
+        """Release the SDK's connections."""
         self._http.close()
 
     def _call(self, operation: str, fn: Callable[[], Any]) -> CallResult:

@@ -1,0 +1,134 @@
+"""`oss-conformance`: run | validate | serve. main() returns an ExitStatus; streams are injected."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from enum import IntEnum
+from pathlib import Path
+from typing import TextIO
+
+from .cases import CaseFileErrors, load_case
+from .errors import ConformanceError
+
+
+class ExitStatus(IntEnum):
+    """Process exit codes, part of the CLI contract."""
+
+    OK = 0
+    CONFORMANCE_FAILURES = 1
+    USAGE_OR_CASE_ERROR = 2
+    TARGET_OR_PROVISIONING_ERROR = 3
+    INTERRUPTED = 130
+
+
+TARGET_FLAGS = ("target", "endpoint", "dialect", "bucket", "signature_version", "region",
+                "addressing")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="oss-conformance", description=(
+        "CORS conformance suite for Alibaba Cloud OSS and OSS/S3-compatible object stores."))
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the case corpus against a target and write reports")
+    run.add_argument("paths", nargs="*", default=["cases"], help="case files or folders")
+    run.add_argument("--target", help="named target from targets.yaml, or 'reference'")
+    run.add_argument("--endpoint", help="endpoint URL, e.g. http://127.0.0.1:9000")
+    run.add_argument("--dialect", choices=("oss", "s3"))
+    run.add_argument("--bucket", help="existing bucket to use (its CORS rules are restored)")
+    run.add_argument("--signature-version", choices=("v4", "v1"))
+    run.add_argument("--region")
+    run.add_argument("--addressing", choices=("path", "virtual"))
+    run.add_argument("--reports", default="reports", help="folder for report.html, "
+                     "results.json and junit.xml (default: reports)")
+    run.add_argument("-k", dest="keyword", help="only items matching this pytest expression")
+    run.add_argument("-q", "--quiet", action="store_true", help="less terminal output")
+
+    val = sub.add_parser("validate", help="check case files against the schema")
+    val.add_argument("paths", nargs="*", default=["cases"])
+
+    serve = sub.add_parser("serve", help="run the reference OSS endpoint until interrupted")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=0)
+    serve.add_argument("--region", default="cn-hangzhou")
+    serve.add_argument("--latency-ms", type=int, default=0, help="delay every response")
+    return parser
+
+
+def main(argv: list[str] | None = None, stdout: TextIO | None = None,
+         stderr: TextIO | None = None) -> int:
+    """Entry point of the console script and of `python -m conformance`."""
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse already printed the one-line usage error
+        return ExitStatus.OK if exc.code == 0 else ExitStatus.USAGE_OR_CASE_ERROR
+    try:
+        if args.command == "validate":
+            return validate(args.paths, out, err)
+        if args.command == "serve":
+            return serve(args, out)
+        from .run import run_suite
+
+        return run_suite(args, out, err)
+    except KeyboardInterrupt:
+        print("interrupted", file=err)
+        return ExitStatus.INTERRUPTED
+    except ConformanceError as exc:
+        print(f"oss-conformance: {exc}", file=err)
+        return ExitStatus.USAGE_OR_CASE_ERROR
+
+
+def case_files(paths: list[str]) -> list[Path]:
+    """YAML files named, or found under the folders named, in a stable order."""
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files += sorted(x for x in p.rglob("*") if x.suffix in (".yaml", ".yml"))
+        elif p.exists():
+            files.append(p)
+        else:
+            raise ConformanceError(f"{raw}: no such file or folder")
+    return files
+
+
+def validate(paths: list[str], out: TextIO, err: TextIO) -> int:
+    """Print every problem of every case file, one line each; exit 2 if any."""
+    problems, preflights, files = 0, 0, case_files(paths)
+    for path in files:
+        try:
+            preflights += len(load_case(path).preflights)
+        except CaseFileErrors as exc:
+            for line in exc.errors:
+                print(line, file=err)
+            problems += len(exc.errors)
+    if problems:
+        print(f"{problems} problem(s) in {len(files)} file(s)", file=err)
+        return ExitStatus.USAGE_OR_CASE_ERROR
+    print(f"{len(files)} case file(s), {preflights} preflight(s): all valid", file=out)
+    return ExitStatus.OK
+
+
+def serve(args: argparse.Namespace, out: TextIO) -> int:
+    """Run the reference endpoint in the foreground until SIGINT or SIGTERM."""
+    from .reference import ReferenceServer
+    from .targets import Target, resolve_credentials
+
+    target = Target(endpoint=f"http://{args.host}:{args.port or 1}", region=args.region)
+    creds = resolve_credentials(target)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with ReferenceServer(credentials={creds.access_key_id: creds.secret}, host=args.host,
+                         port=args.port, region=args.region, latency_ms=args.latency_ms) as srv:
+        print(f"reference OSS endpoint at {srv.endpoint} (region {args.region}, "
+              f"access key id {creds.access_key_id}); Ctrl-C stops it", file=out, flush=True)
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+    return ExitStatus.OK

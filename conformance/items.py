@@ -1,0 +1,104 @@
+"""pytest collection nodes: a case file and one item per preflight and dialect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .cases import Case, CaseFileErrors, Preflight, load_case
+from .errors import ConformanceError, ExpectationError
+from .exchange import Exchange
+from .expect import Verdict, evaluate
+from .report.render import diff_text
+from .runner import Provisioned, Runner
+
+RUNNER_KEY = pytest.StashKey[Runner]()
+RECORD_KEY = pytest.StashKey["ItemRecord"]()
+
+
+@dataclass
+class ItemRecord:
+    """What one item did: the provisioning, the exchange, and the verdict."""
+
+    provisioned: Provisioned | None = None
+    exchange: Exchange | None = None
+    verdict: Verdict | None = None
+    error: str | None = None
+
+
+class CaseFile(pytest.File):
+    """A YAML case file; loading and schema validation happen at collection."""
+
+    def collect(self) -> Any:
+        """One PreflightItem per preflight, for the target's dialect."""
+        case = load_case(self.path, display=self._display_path())
+        dialect = self.config.stash[RUNNER_KEY].target.dialect
+        if dialect not in case.dialects:
+            return
+        for preflight in case.preflights:
+            yield PreflightItem.from_parent(
+                self, name=f"{preflight.name}[{dialect}]", case=case, preflight=preflight,
+                dialect=dialect)
+
+    def _display_path(self) -> str:
+        try:
+            return self.path.relative_to(self.config.rootpath).as_posix()
+        except ValueError:
+            return self.path.as_posix()
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        """Case-format problems are one line each, never a traceback."""
+        if isinstance(excinfo.value, (CaseFileErrors, ConformanceError)):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+
+class PreflightItem(pytest.Item):
+    """Provision the case's configuration, fire one request, check every expectation."""
+
+    def __init__(self, *, case: Case, preflight: Preflight, dialect: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case, self.preflight, self.dialect = case, preflight, dialect
+        self.stash[RECORD_KEY] = ItemRecord()
+
+    @property
+    def record(self) -> ItemRecord:
+        """The record of this item, filled while it runs."""
+        return self.stash[RECORD_KEY]
+
+    def runtest(self) -> None:
+        """Provision (once per configuration), probe, evaluate."""
+        runner = self.config.stash[RUNNER_KEY]
+        record = self.record
+        prov = runner.apply(self.case.cors)
+        record.provisioned = prov
+        if prov.error:
+            raise prov.error
+        record.exchange = runner.fire(self.preflight.request)
+        checks = self.preflight.checks_for(self.dialect)
+        record.verdict = evaluate(checks, self.preflight.request, record.exchange)
+        if record.verdict.outcome == "fail":
+            n = len(record.verdict.failures)
+            raise ExpectationError(f"{n} must-level mismatch(es)", rendered=diff_text(
+                record.verdict))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        """A diff and the transcript for deviations; one line for other suite errors."""
+        exc = excinfo.value
+        redact = self.config.stash[RUNNER_KEY].redact
+        if isinstance(exc, ExpectationError):
+            transcript = self.record.exchange.transcript() if self.record.exchange else ""
+            return redact(f"{exc.rendered}\n\n{transcript}")
+        if isinstance(exc, ConformanceError):
+            self.record.error = redact(str(exc))
+            prov = self.record.provisioned
+            calls = "\n\n".join(e.transcript() for e in prov.exchanges) if prov else ""
+            return redact(f"{exc}\n\n{calls}".rstrip())
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        """(file, 0-based line of the preflight, title: name)."""
+        return self.path, self.preflight.line - 1, f"{self.case.title}: {self.preflight.name}"

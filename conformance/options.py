@@ -1,0 +1,88 @@
+"""Command-line options and their ini twins, turned into frozen Settings."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from .errors import ConformanceError
+from .runner import Settings
+from .targets import Target
+
+# (option, ini name, help, choices)
+_OPTIONS: list[tuple[str, str, str, tuple[str, ...] | None]] = [
+    ("--target", "conformance_target",
+     "named target from targets.yaml, or 'reference' (default: the embedded reference endpoint)",
+     None),
+    ("--endpoint", "conformance_endpoint",
+     "endpoint URL of the target, e.g. http://127.0.0.1:9000 (overrides the target's)", None),
+    ("--dialect", "conformance_dialect", "wire dialect of the target", ("oss", "s3")),
+    ("--bucket", "conformance_bucket",
+     "use this existing bucket (its CORS configuration is restored afterwards)", None),
+    ("--signature-version", "conformance_signature_version",
+     "OSS signature version for management calls", ("v4", "v1")),
+    ("--region", "conformance_region", "region used for signing", None),
+    ("--addressing", "conformance_addressing", "bucket addressing style", ("path", "virtual")),
+    ("--conformance-results", "conformance_results",
+     "write machine-readable results (results.json) to this path", None),
+]
+
+
+def register(parser: pytest.Parser) -> None:
+    """Add every option to the 'conformance' group, each with an ini twin."""
+    group = parser.getgroup("conformance", "CORS conformance of object-storage endpoints")
+    for flag, ini, help_text, choices in _OPTIONS:
+        dest = ini
+        group.addoption(flag, dest=dest, default=None, choices=choices, help=help_text)
+        parser.addini(ini, help=f"default for {flag}: {help_text}", default=None)
+    parser.addini("conformance_case_roots", type="paths", default=[],
+                  help="folders whose *.yaml files are conformance cases")
+
+
+def value(config: pytest.Config, ini: str) -> Any:
+    """CLI first, then ini, then None."""
+    cli = config.getoption(ini, default=None)
+    return cli if cli is not None else (config.getini(ini) or None)
+
+
+def build_settings(config: pytest.Config) -> Settings:
+    """The run's Settings from options; a bad value is a one-line usage error."""
+    try:
+        target = _target(config)
+    except ConformanceError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    return Settings(target=target)
+
+
+def _target(config: pytest.Config) -> Target:
+    from .targets_file import named_target
+
+    name = value(config, "conformance_target")
+    target = named_target(name, config.rootpath) if name else Target()
+    overrides = {
+        "endpoint": value(config, "conformance_endpoint"),
+        "dialect": value(config, "conformance_dialect"),
+        "signature_version": value(config, "conformance_signature_version"),
+        "region": value(config, "conformance_region"),
+        "addressing": value(config, "conformance_addressing"),
+    }
+    target = replace(target, **{k: v for k, v in overrides.items() if v is not None})
+    if overrides["endpoint"] and not name:
+        target = replace(target, name=overrides["endpoint"])
+    bucket = value(config, "conformance_bucket")
+    if bucket:
+        target = replace(target, bucket=bucket, bucket_policy="existing")
+    _check_choice(target.dialect, ("oss", "s3"), "dialect")
+    _check_choice(target.signature_version, ("v4", "v1"), "signature version")
+    _check_choice(target.addressing, ("path", "virtual"), "addressing")
+    if target.embedded and target.dialect != "oss":
+        raise ConformanceError("the embedded reference endpoint speaks only the oss dialect; "
+                               "give --endpoint or --target for an s3 target")
+    return target
+
+
+def _check_choice(given: str, allowed: tuple[str, ...], what: str) -> None:
+    if given not in allowed:
+        raise ConformanceError(f"{what} {given!r} is not one of {', '.join(allowed)}")

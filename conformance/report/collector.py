@@ -1,0 +1,37 @@
+"""Collects item records on the controlling process and writes results.json at the end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .results import write_results
+
+
+class ResultsCollector:
+    """A pytest plugin object: one per session, registered by conformance.plugin."""
+
+    def __init__(self, config: pytest.Config, results_path: str | None) -> None:
+        self.config = config
+        self.results_path = results_path
+        self.records: list[dict] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Keep the record that came with the call report (locally or from an xdist worker)."""
+        record = getattr(report, "conformance", None)
+        if record is not None and report.when == "call":
+            self.records.append(record)
+
+    def write(self, target: dict, extra: dict[str, Any]) -> dict | None:
+        """Write results.json when asked for and there is something to write."""
+        if not self.results_path or not self.records:
+            return None
+        return write_results(Path(self.results_path), self.records, target,
+                             self.config.rootpath, extra)
+
+    @property
+    def warned(self) -> list[dict]:
+        """Records whose only mismatches are should-level."""
+        return [r for r in self.records if r["outcome"] == "warned"]

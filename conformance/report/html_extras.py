@@ -1,0 +1,40 @@
+"""pytest-html extras for one item: diff table, transcript, provisioned XML, exchange JSON."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from ..redact import Redactor
+from .render import diff_html
+
+_TEXT_LIMIT = 64 * 1024  # characters of any one extra: the report must stay bounded
+
+
+def build_extras(item: Any, redact: Redactor) -> list[dict]:
+    """Extras for pytest-html; everything escaped, redacted and bounded."""
+    from pytest_html import extras  # only called when pytest-html is active
+
+    rec = item.record
+    out: list[dict] = []
+    if rec.verdict is not None:
+        out.append(extras.html(diff_html(rec.verdict)))
+    if rec.exchange is not None:
+        out.append(extras.html(_pre("Preflight exchange", rec.exchange.transcript(), redact)))
+    prov = rec.provisioned
+    if prov is not None:
+        out.append(extras.html(_pre("Provisioned CORS configuration", prov.xml, redact)))
+        calls = "\n\n".join(ex.transcript() for ex in prov.exchanges)
+        if calls:
+            out.append(extras.html(_pre("Provisioning calls (this configuration)", calls, redact)))
+    if rec.error:
+        out.append(extras.html(_pre("Error", rec.error, redact)))
+    return out
+
+
+def _pre(title: str, text: str, redact: Redactor) -> str:
+    text = redact(text)
+    if len(text) > _TEXT_LIMIT:
+        text = text[:_TEXT_LIMIT] + f"\n<< cut at {_TEXT_LIMIT} characters >>"
+    return (f'<div class="cc-extra"><h4>{html.escape(title)}</h4>'
+            f"<pre>{html.escape(text)}</pre></div>")

@@ -1,0 +1,66 @@
+"""Turn an item's run into a plain record (for results.json and xdist transport)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..expect import describe
+from ..redact import Redactor
+
+
+def item_record(item: Any, outcome: str, redact: Redactor) -> dict:
+    """The JSON-ready record of one PreflightItem; every string passes the redactor."""
+    rec = item.record
+    verdict = rec.verdict
+    prov = rec.provisioned
+    data: dict[str, Any] = {
+        "nodeid": item.nodeid,
+        "case": item.case.path,
+        "title": item.case.title,
+        "preflight": item.preflight.name,
+        "dialect": item.dialect,
+        "line": item.preflight.line,
+        "spec": list(item.preflight.spec),
+        "outcome": outcome,
+        "impact": None,
+        "browser": None,
+        "checks": [],
+        "exchange": rec.exchange.to_dict() if rec.exchange else None,
+        "provisioning": None,
+        "error": rec.error,
+    }
+    if verdict is not None:
+        if outcome == "passed" and verdict.outcome == "warn":
+            data["outcome"] = "warned"
+        data["impact"] = verdict.impact if verdict.outcome == "fail" else None
+        computed = verdict.browser_computed
+        data["browser"] = {
+            "expected": verdict.browser_expected,
+            "computed": None if computed is None else computed.verdict,
+            "reason": None if computed is None else computed.reason,
+        }
+        data["checks"] = [
+            {"subject": r.check.subject, "expected": describe(r.check.matcher),
+             "actual": r.actual, "ok": r.ok, "level": r.check.level,
+             "spec": list(r.check.spec)}
+            for r in verdict.results
+        ]
+    if prov is not None:
+        data["provisioning"] = {
+            "config_key": prov.key,
+            "config": None if prov.config is None else prov.config.to_dict(),
+            "xml": prov.xml,
+            "calls": [ex.to_dict() for ex in prov.exchanges],
+        }
+    return scrub(data, redact)
+
+
+def scrub(value: Any, redact: Redactor) -> Any:
+    """Apply the redactor to every string in a JSON-like structure."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: scrub(v, redact) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub(v, redact) for v in value]
+    return value

@@ -1,0 +1,77 @@
+"""`oss-conformance run`: the corpus through pytest, with every report written."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from pathlib import Path
+from typing import TextIO
+
+import pytest
+
+from .cli import TARGET_FLAGS, ExitStatus, case_files
+
+
+class _Outcome:
+    """A pytest plugin object that tells the CLI what kind of failure a run had."""
+
+    def __init__(self) -> None:
+        self.collection_errors = 0
+        self.deviations = 0
+        self.target_errors = 0
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_errors += 1
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        record = getattr(report, "conformance", None)
+        if report.when != "call" or not report.failed:
+            return
+        if record is not None and record.get("error"):
+            self.target_errors += 1
+        else:
+            self.deviations += 1
+
+
+def pytest_args(args: argparse.Namespace) -> list[str]:
+    """The pytest command line equivalent to this run."""
+    reports = Path(args.reports)
+    roots = [str(Path(p).resolve()) for p in args.paths]
+    argv = [*args.paths, "-p", "no:cacheprovider", "--continue-on-collection-errors",
+            "-o", "conformance_case_roots=" + " ".join(roots),
+            "-o", "testpaths=", "-o", "addopts=", "-o", "filterwarnings=",
+            f"--html={reports / 'report.html'}", "--self-contained-html",
+            f"--junitxml={reports / 'junit.xml'}",
+            f"--conformance-results={reports / 'results.json'}"]
+    for flag in TARGET_FLAGS:
+        value = getattr(args, flag, None)
+        if value:
+            argv += [f"--{flag.replace('_', '-')}", value]
+    if args.keyword:
+        argv += ["-k", args.keyword]
+    argv += ["-q"] if args.quiet else ["-rfE"]
+    return argv
+
+
+def run_suite(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run and map pytest's result onto the CLI's exit statuses."""
+    case_files(args.paths)  # a missing path is a usage error before pytest starts
+    Path(args.reports).mkdir(parents=True, exist_ok=True)
+    outcome = _Outcome()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = pytest.main(pytest_args(args), plugins=[outcome])
+    if code == pytest.ExitCode.INTERRUPTED and not outcome.collection_errors:
+        return ExitStatus.INTERRUPTED
+    if code == pytest.ExitCode.USAGE_ERROR:
+        return ExitStatus.USAGE_OR_CASE_ERROR
+    if outcome.target_errors:
+        return ExitStatus.TARGET_OR_PROVISIONING_ERROR
+    if outcome.collection_errors:
+        return ExitStatus.USAGE_OR_CASE_ERROR
+    if outcome.deviations or code == pytest.ExitCode.TESTS_FAILED:
+        return ExitStatus.CONFORMANCE_FAILURES
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+        print("oss-conformance: no case matched", file=err)
+        return ExitStatus.USAGE_OR_CASE_ERROR
+    return ExitStatus.OK if code == pytest.ExitCode.OK else ExitStatus.CONFORMANCE_FAILURES

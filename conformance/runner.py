@@ -1,0 +1,210 @@
+"""One run against one target: start it, provision configurations once each, fire requests."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from .cases.model import CorsConfig, ProbeRequest, config_key
+from .dialects import make_dialect
+from .dialects.base import CallResult, Dialect
+from .errors import ConformanceError, ProvisioningError, TargetError
+from .exchange import Exchange
+from .probe import Prober
+from .redact import Redactor
+from .targets import Target, ephemeral_bucket_name, resolve_credentials
+
+FIXTURE_KEY = "conformance-object.txt"  # an existing object for actual GET/HEAD requests
+FIXTURE_BODY = b"oss-cors-conformance fixture object\n"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Run settings, frozen once options are parsed."""
+
+    target: Target
+    poll_timeout: float = 30.0
+    request_timeout: float = 10.0
+    latency_ms: int = 0
+
+
+@dataclass
+class Provisioned:
+    """A configuration as applied to the bucket, with the calls that applied it."""
+
+    key: str
+    config: CorsConfig | None
+    exchanges: list[Exchange] = field(default_factory=list)
+    error: ConformanceError | None = None
+
+    @property
+    def xml(self) -> str:
+        """The PutBucketCors body sent, or a note for 'no configuration'."""
+        for ex in self.exchanges:
+            if ex.request_body and "CORSConfiguration" in ex.request_body:
+                return ex.request_body
+        return "(no CORS configuration: DeleteBucketCors)" if self.config is None else ""
+
+
+class Runner:
+    """Owns the target, the dialect, the bucket, and the prober for one pytest session."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.target = settings.target
+        self.redact = Redactor()
+        self.bucket = settings.target.bucket or ephemeral_bucket_name()
+        self.missing_bucket = ephemeral_bucket_name("osscors-missing")
+        self._server = None
+        self._dialect: Dialect | None = None
+        self._prober = Prober(timeout=settings.request_timeout)
+        self._current: Provisioned | None = None
+        self._failed: dict[str, Provisioned] = {}
+        self._original: CorsConfig | None = None
+        self._started = False
+        self._startup_error: ConformanceError | None = None
+        self.provision_count = 0
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def ensure_started(self) -> None:
+        """Start once; a failed start is remembered and re-raised for every item."""
+        if self._startup_error:
+            raise self._startup_error
+        if self._started:
+            return
+        try:
+            self._start()
+        except ConformanceError as exc:
+            self._startup_error = exc
+            raise
+        self._started = True
+
+    def _start(self) -> None:
+        target = self.target
+        creds = resolve_credentials(target)
+        self.redact.add(creds.secret)
+        if target.embedded:
+            from .reference import ReferenceServer
+
+            self._server = ReferenceServer(
+                credentials={creds.access_key_id: creds.secret}, region=target.region,
+                latency_ms=self.settings.latency_ms)
+            self._server.start()
+            self.target = target.with_endpoint(self._server.endpoint)
+        self._dialect = make_dialect(self.target, creds)
+        if self.target.bucket_policy == "ephemeral":
+            self._must(self._dialect.create_bucket(self.bucket), "PutBucket")
+            self._must(self._dialect.put_object(self.bucket, FIXTURE_KEY, FIXTURE_BODY),
+                       "PutObject")
+        else:
+            result, self._original = self._dialect.get_cors(self.bucket)
+            if not result.ok and result.code != "NoSuchCORSConfiguration":
+                self._must(result, "GetBucketCors")
+
+    def stop(self) -> list[str]:
+        """Leave the target as found; return problems (never raise: runs in teardown)."""
+        problems: list[str] = []
+        dialect = self._dialect
+        try:
+            if dialect is not None and self._started:
+                problems += self._cleanup(dialect)
+        except ConformanceError as exc:
+            problems.append(self.redact(str(exc)))
+        finally:
+            self._prober.close()
+            if dialect is not None:
+                dialect.close()
+            if self._server is not None:
+                self._server.stop()
+        return problems
+
+    def _cleanup(self, dialect: Dialect) -> list[str]:
+        if self.target.bucket_policy == "existing":
+            restore = (dialect.delete_cors(self.bucket) if self._original is None
+                       else dialect.put_cors(self.bucket, self._original))
+            return [] if restore.ok else [f"restoring the CORS configuration of {self.bucket} "
+                                          f"failed: {restore.status} {restore.code}"]
+        calls = [("DeleteObject", dialect.delete_object(self.bucket, FIXTURE_KEY)),
+                 ("DeleteBucket", dialect.delete_bucket(self.bucket))]
+        return [f"{op} {self.bucket}: {r.status} {r.code}" for op, r in calls
+                if not r.ok and r.status != 404]
+
+    # -- provisioning ----------------------------------------------------------------------
+    def apply(self, config: CorsConfig | None) -> Provisioned:
+        """Make `config` the bucket's configuration, once per distinct configuration."""
+        self.ensure_started()
+        key = config_key(config)
+        if self._current is not None and self._current.key == key:
+            return self._current
+        if key in self._failed:
+            return self._failed[key]
+        assert self._dialect is not None
+        start = len(self._dialect.log)
+        prov = Provisioned(key, config)
+        try:
+            self._provision(config)
+            self._wait_in_effect(config)
+        except ConformanceError as exc:
+            prov.error = exc
+        prov.exchanges = self._dialect.log[start:]
+        if prov.error:
+            self._failed[key] = prov
+            self._current = None
+        else:
+            self._current = prov
+        return prov
+
+    def _provision(self, config: CorsConfig | None) -> None:
+        assert self._dialect is not None
+        self.provision_count += 1
+        if config is None:
+            self._must(self._dialect.delete_cors(self.bucket), "DeleteBucketCors")
+        else:
+            self._must(self._dialect.put_cors(self.bucket, config), "PutBucketCors")
+
+    def _wait_in_effect(self, config: CorsConfig | None) -> None:
+        """Poll GetBucketCors until it shows `config` (targets may be eventually consistent)."""
+        assert self._dialect is not None
+        deadline = time.monotonic() + self.settings.poll_timeout
+        delay, seen = 0.05, None
+        while True:
+            result, seen = self._dialect.get_cors(self.bucket)
+            if config is None and result.code == "NoSuchCORSConfiguration":
+                return
+            if config is not None and result.ok and same_config(seen, config):
+                return
+            if time.monotonic() + delay > deadline:
+                raise ProvisioningError(
+                    f"configuration not in effect after {self.settings.poll_timeout:.0f}s; "
+                    f"GetBucketCors answers {result.status} {result.code or ''}".rstrip(),
+                    operation="GetBucketCors", status=result.status, code=result.code)
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+    def _must(self, result: CallResult, operation: str) -> None:
+        if not result.ok:
+            raise ProvisioningError(self.redact(result.message or "refused"),
+                                    operation=operation, status=result.status, code=result.code)
+
+    # -- probing ---------------------------------------------------------------------------
+    def fire(self, req: ProbeRequest) -> Exchange:
+        """Send one preflight or actual request to the bucket the case asks for."""
+        if not self.target.endpoint:
+            raise TargetError("target has no endpoint", target=self.target.name)
+        bucket = self.missing_bucket if req.bucket == "missing" else self.bucket
+        return self._prober.fire(self.target.object_url(bucket, req.path), req)
+
+
+def same_config(seen: CorsConfig | None, wanted: CorsConfig) -> bool:
+    """Whether GetBucketCors shows `wanted`, allowing OSS's documented normalisations."""
+    if seen is None or len(seen.rules) != len(wanted.rules):
+        return False
+    if bool(seen.response_vary) != bool(wanted.response_vary):
+        return False
+    for a, b in zip(seen.rules, wanted.rules, strict=True):
+        if (a.allowed_origins, a.allowed_methods, a.max_age_seconds) != (
+                b.allowed_origins, b.allowed_methods, b.max_age_seconds):
+            return False
+        if [h.lower() for h in a.allowed_headers] != [h.lower() for h in b.allowed_headers]:
+            return False
+    return True

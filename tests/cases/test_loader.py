@@ -1,0 +1,137 @@
+from pathlib import Path
+
+import pytest
+
+from conformance.cases import CaseFileErrors, load_case, parse_case
+from conformance.cases.model import Absent, Exact, Present, Regex, Tokens
+
+BAD = Path(__file__).parent / "bad"
+
+# Error text is part of the product: each bad file has its exact one-line message.
+SNAPSHOTS = {
+    "broken-yaml.yaml": [
+        "broken-yaml.yaml:6: invalid YAML: did not find expected ',' or ']' "
+        "(while parsing a flow sequence)"],
+    "wrong-type.yaml": ["wrong-type.yaml:8: preflights[0].expect.status: 'abc' is not an integer"],
+    "unknown-key.yaml": [
+        "unknown-key.yaml:8: preflights[0].expect.stauts: unknown key 'stauts' "
+        "(did you mean 'status'?); allowed: browser, error_code, error_message, headers, status"],
+    "missing-field.yaml": [
+        "missing-field.yaml:5: cors.rules[0]: missing required field 'allowed_methods'"],
+    "misspelt-matcher.yaml": [
+        "misspelt-matcher.yaml:10: preflights[0].expect.headers.Access-Control-Allow-Methods"
+        ".token: unknown key 'token' (did you mean 'tokens'?); allowed: absent, exact, level, "
+        "ordered, present, regex, spec, tokens"],
+    "duplicate-key.yaml": ["duplicate-key.yaml:4: duplicate key 'cors'"],
+    "bad-regex.yaml": [
+        "bad-regex.yaml:9: preflights[0].expect.headers.x-oss-request-id.regex: invalid "
+        "regular expression '[a-z': unterminated character set at position 0"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SNAPSHOTS))
+def test_bad_case_gives_exact_one_line_errors(name):
+    with pytest.raises(CaseFileErrors) as info:
+        load_case(BAD / name, display=name)
+    assert [str(e) for e in info.value.errors] == SNAPSHOTS[name]
+    assert all("\n" not in str(e) for e in info.value.errors)
+
+
+def test_every_bad_fixture_has_a_snapshot():
+    assert sorted(p.name for p in BAD.glob("*.yaml")) == sorted(SNAPSHOTS)
+
+
+GOOD = """\
+title: t
+spec: [OSS-21]
+level: should
+dialects: [oss, s3]
+cors:
+  rules:
+    - allowed_origins: [http://a.test]
+      allowed_methods: [GET]
+      allowed_headers: [X-Up]
+  response_vary: true
+preflights:
+  - name: first
+    spec: [OSS-24]
+    request: {origin: http://a.test, request_method: GET, request_headers: [x-a, x-b]}
+    expect:
+      status: 200
+      headers:
+        Access-Control-Allow-Origin: http://a.test
+        Access-Control-Allow-Methods: {tokens: [GET], ordered: true, level: must}
+        Access-Control-Allow-Credentials: absent
+        Access-Control-Max-Age: present
+        x-oss-request-id: {regex: "[0-9A-F]{24}", spec: [OSS-1]}
+      browser: allowed
+    variants:
+      s3:
+        status: {equals: 403, level: may}
+        headers: {access-control-allow-origin: absent}
+"""
+
+
+def test_good_case_builds_the_model():
+    case = parse_case(GOOD, "good.yaml")
+    pf = case.preflights[0]
+    assert pf.line == 12 and pf.spec == ("OSS-21", "OSS-24")
+    assert pf.request.request_headers == "x-a,x-b"
+    assert case.cors.rules[0].allowed_headers == ("X-Up",) and case.cors.response_vary is True
+    oss = {c.subject: c for c in pf.checks_for("oss")}
+    assert oss["status"].matcher == Exact(200) and oss["status"].level == "should"
+    assert oss["header:Access-Control-Allow-Methods"].matcher == Tokens(("GET",), True)
+    assert oss["header:Access-Control-Allow-Methods"].level == "must"
+    assert oss["header:Access-Control-Allow-Credentials"].matcher == Absent()
+    assert oss["header:Access-Control-Max-Age"].matcher == Present()
+    assert oss["header:x-oss-request-id"].matcher == Regex("[0-9A-F]{24}")
+    assert oss["header:x-oss-request-id"].spec == ("OSS-1",)
+    assert pf.expected_browser("oss") == "allowed"
+
+
+def test_variant_replaces_keys_and_merges_headers_case_insensitively():
+    pf = parse_case(GOOD, "good.yaml").preflights[0]
+    s3 = {c.subject: c for c in pf.checks_for("s3")}
+    assert s3["status"].matcher == Exact(403) and s3["status"].level == "may"
+    assert "header:Access-Control-Allow-Origin" not in s3
+    assert s3["header:access-control-allow-origin"].matcher == Absent()
+    assert "header:Access-Control-Max-Age" in s3
+
+
+def test_equal_configurations_share_a_provisioning_key():
+    a = parse_case(GOOD, "a.yaml")
+    b = parse_case(GOOD.replace("name: first", "name: other"), "b.yaml")
+    c = parse_case(GOOD.replace("max_age", "x").replace("response_vary: true",
+                                                         "response_vary: false"), "c.yaml")
+    assert a.config_key == b.config_key != c.config_key
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[1, 2]", "x.yaml:1: a case file must be a mapping"),
+    ("", "x.yaml:1: a case file must be a mapping"),
+    (GOOD.replace("name: first", "name: a [b]"), "does not match the pattern"),
+    (GOOD + "  - name: first\n    request: {}\n    expect: {status: 200}\n",
+     "x.yaml:28: preflights[1].name: name 'first' is already used by preflights[0]"),
+    (GOOD.replace("request: {origin", "request: {raw_headers: [[Origin, a]], origin"),
+     "raw_headers replaces origin, request_method, request_headers"),
+    (GOOD.replace("spec: [OSS-21]", "spec: [OSS21]"),
+     "x.yaml:2: spec[0]: 'OSS21' is not a clause id such as OSS-21"),
+    (GOOD.replace("status: 200", "status: 99"), "99 is below the minimum 100"),
+    (GOOD.replace("dialects: [oss, s3]", "dialects: [os]"),
+     "'os' is not one of oss, s3 (did you mean 'oss'?)"),
+    (GOOD.replace("{tokens: [GET], ordered: true, level: must}", "{tokens: [GET], exact: GET}"),
+     "give only one of exact, tokens, absent, present, regex, not exact and tokens"),
+])
+def test_problems_are_one_line_each(text, message):
+    with pytest.raises(CaseFileErrors) as info:
+        parse_case(text, "x.yaml")
+    lines = str(info.value).splitlines()
+    assert len(lines) == 1 and message in lines[0]
+
+
+def test_every_problem_of_a_file_is_reported():
+    text = GOOD.replace("status: 200", "status: abc").replace("browser: allowed", "browser: x")
+    with pytest.raises(CaseFileErrors) as info:
+        parse_case(text, "x.yaml")
+    assert len(info.value.errors) == 2
+    assert [e.line for e in info.value.errors] == [16, 23]
