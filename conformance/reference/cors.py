@@ -69,7 +69,10 @@ def match_preflight(config: CorsConfig, origin: str, method: str,
 
 
 def match_actual(config: CorsConfig, origin: str, method: str) -> tuple[CorsRule, str] | None:
-    """The first rule allowing an actual request's origin and own method; headers play no part (OSS-68)."""
+    """The first rule allowing an actual request's origin and own method (OSS-68).
+
+    Request headers play no part.
+    """
     for rule in config.rules:
         acao = allow_origin(rule, origin)
         if acao is not None and method in rule.allowed_methods:
@@ -81,9 +84,9 @@ def grant_headers(rule: CorsRule, acao: str,
                   names: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
     """The headers of a granted request; `names` are the preflight's requested headers.
 
-    Allow-Methods is the rule's whole list (OSS-24); Allow-Headers echoes the requested names and only
-    on preflights that asked (OSS-25); Expose-Headers and Max-Age appear when the rule sets them
-    (OSS-27/28); Allow-Credentials never (OSS-29/93).
+    Allow-Methods is the rule's whole list (OSS-24); Allow-Headers echoes the requested names, and
+    only on preflights that asked (OSS-25); Expose-Headers and Max-Age appear when the rule sets
+    them (OSS-27/28); Allow-Credentials never (OSS-29/93).
     """
     headers = [("Access-Control-Allow-Origin", acao),
                ("Access-Control-Allow-Methods", ", ".join(rule.allowed_methods))]

@@ -1,8 +1,8 @@
 """OSS error responses the reference endpoint can send, with their exact wire strings.
 
-Codes, messages and ECs cited from oss-cors.md are byte-for-byte (typos included). Where no source gives
-an EC, `UNKNOWN_EC` is sent: the `<EC>` element keeps OSS's error shape without inventing a real-looking
-number.
+Codes, messages and ECs cited from oss-cors.md are byte-for-byte (typos included). Where no source
+gives an EC, `UNKNOWN_EC` is sent: the `<EC>` element keeps OSS's error shape without inventing a
+real-looking number.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 UNKNOWN_EC = "0000-00000000"
 
 CORS_DENIED_MESSAGE = (
-    "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, "
-    "request method / Access-Control-Request-Method or Access-Control-Requet-Headers are not "
-    "whitelisted by the resource's CORS spec."
+    "CORSResponse: This CORS request is not allowed. This is usually because the evalution of "
+    "Origin, request method / Access-Control-Request-Method or Access-Control-Requet-Headers are "
+    "not whitelisted by the resource's CORS spec."
 )  # OSS-17, misspellings included
 
 
@@ -32,7 +32,7 @@ class OssError(Exception):
         return f"{self.status} {self.code}: {self.message}"
 
 
-# --- CORS (oss-cors.md) -----------------------------------------------------------------------------
+# --- CORS (oss-cors.md) --------------------------------------------------------------------------
 
 
 def missing_origin() -> OssError:
@@ -43,9 +43,8 @@ def missing_origin() -> OssError:
 
 def missing_request_method() -> OssError:
     """OSS-11."""
-    return OssError(400, "BadRequest",
-                    "Insufficient information. Request Access-Control-Request-Method header needed.",
-                    "0034-00000102")
+    message = "Insufficient information. Request Access-Control-Request-Method header needed."
+    return OssError(400, "BadRequest", message, "0034-00000102")
 
 
 def cors_not_configured() -> OssError:

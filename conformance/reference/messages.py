@@ -90,8 +90,8 @@ class Request:
         """The parts a signature covers: lower-case header names, repeated values joined by `,`."""
         headers: dict[str, str] = {}
         for name, value in self.headers:
-            lower = name.lower()
-            headers[lower] = f"{headers[lower]},{value.strip()}" if lower in headers else value.strip()
+            lower, value = name.lower(), value.strip()
+            headers[lower] = f"{headers[lower]},{value}" if lower in headers else value
         return SigningInput(self.method, self.bucket, self.key, self.query, headers)
 
 

@@ -18,13 +18,18 @@ from email.utils import formatdate
 
 from . import errors
 from .auth import authenticate
-from .cors import actual_request_headers, grant_headers, match_preflight, requested_headers, vary_headers
+from .cors import (
+    actual_request_headers,
+    grant_headers,
+    match_preflight,
+    requested_headers,
+    vary_headers,
+)
 from .messages import BUCKET_NAME, Request, Response
 from .store import BucketMissing, BucketNotEmpty, Store
 from .xml_codec import error_body, parse_cors, serialize_cors
 
 log = logging.getLogger(__name__)
-MAX_OBJECT_BYTES = 64 * 1024 * 1024  # an in-memory test double, not a storage system
 
 Handler = Callable[["Service", Request, "str | None"], Response]
 
@@ -75,7 +80,8 @@ class Service:
         except BucketMissing as exc:
             response = self._error(errors.no_such_bucket(exc.bucket), request, request_id)
         except BucketNotEmpty:
-            response = self._error(errors.bucket_not_empty(request.bucket or ""), request, request_id)
+            err = errors.bucket_not_empty(request.bucket or "")
+            response = self._error(err, request, request_id)
         except Exception:  # a bug here must still produce an OSS-shaped answer
             log.exception("reference endpoint failed on %s %s", request.method, request.path)
             response = self._error(errors.internal_error(), request, request_id)
@@ -95,10 +101,10 @@ class Service:
             body = b""
         return Response(err.status, headers, body)
 
-    # --- preflight (OSS-5…37, 87…91) ---------------------------------------------------------------
+    # --- preflight (OSS-5…37, 87…91) -------------------------------------------------------------
 
     def _preflight(self, request: Request) -> Response:
-        # Authorization, Content-MD5, Content-Type and signature query parameters are ignored (OSS-13/88).
+        # Authorization, Content-MD5, Content-Type and signature parameters are ignored (OSS-13/88).
         origin = request.header("Origin")
         if not origin:
             raise errors.missing_origin()

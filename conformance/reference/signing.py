@@ -1,7 +1,7 @@
 """OSS V1 and V4 signature computation: pure functions of the request parts (OSS-74…OSS-79).
 
-Nothing here reads a clock or a credential store, so the captured SDK requests of local-targets.md §5
-verify as fixed test vectors. `auth.py` applies the policy (which key, which clock, which error).
+Nothing here reads a clock or a credential store, so the captured SDK requests of local-targets.md
+§5 verify as fixed test vectors. `auth.py` applies the policy (which key, which clock, which error).
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ V1_SUBRESOURCES = frozenset({
 class SigningInput:
     """The request parts a signature covers.
 
-    `key` is decoded (None for bucket- and service-level requests); `query` holds the raw pairs as they
-    appeared on the wire, still percent-encoded; `headers` maps lower-case names to values.
+    `key` is decoded (None for bucket- and service-level requests); `query` holds the raw pairs as
+    they appeared on the wire, still percent-encoded; `headers` maps lower-case names to values.
     """
 
     method: str
@@ -85,7 +85,7 @@ def _uri(inp: SigningInput) -> str:
 
 
 def v1_canonical_resource(inp: SigningInput) -> str:
-    """`/<bucket>/<key>` plus the sorted allow-listed sub-resources, value-less keys bare (OSS-76)."""
+    """`/<bucket>/<key>` plus the sorted allow-listed sub-resources, bare keys (OSS-76)."""
     pairs = sorted((unquote(k), unquote(v)) for k, v in inp.query if unquote(k) in V1_SUBRESOURCES)
     if not pairs:
         return _uri(inp)
@@ -116,7 +116,7 @@ def v1_signature(secret: str, string_to_sign: str) -> str:
 
 
 def _v4_signed(name: str, additional: tuple[str, ...]) -> bool:
-    return name.startswith("x-oss-") or name in ("content-type", "content-md5") or name in additional
+    return name.startswith("x-oss-") or name in ("content-type", "content-md5", *additional)
 
 
 def v4_canonical_request(inp: SigningInput, additional_headers: tuple[str, ...] = ()) -> str:

@@ -19,7 +19,8 @@ from .cors import ALLOWED_METHODS
 MAX_BODY = 16 * 1024  # OSS-44
 MAX_RULES = 10  # OSS-42: the documented limit; newer signals of 20 are unconfirmed
 DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
-_RULE_CHILDREN = ("AllowedOrigin", "AllowedMethod", "AllowedHeader", "ExposeHeader", "MaxAgeSeconds")
+_RULE_CHILDREN = ("AllowedOrigin", "AllowedMethod", "AllowedHeader", "ExposeHeader",
+                  "MaxAgeSeconds")
 _EXPOSE_FORBIDDEN = set("*<>&'\"")  # OSS-49
 
 
@@ -90,7 +91,8 @@ def _parse_rule(rule: Element) -> CorsRule:
                                       "0034-00000009")  # OSS-47
     headers = [h.lower() for h in values["AllowedHeader"] if h]  # OSS-59: stored lower-cased
     if any(h.count("*") > 1 for h in headers):
-        raise errors.invalid_argument("AllowedHeader may contain at most one asterisk (*).")  # OSS-48
+        # OSS-48; the EC is not documented.
+        raise errors.invalid_argument("AllowedHeader may contain at most one asterisk (*).")
     expose = [e for e in values["ExposeHeader"] if e]
     if any(_EXPOSE_FORBIDDEN & set(e) for e in expose):
         raise errors.invalid_argument("ExposeHeader must not contain *, <, >, &, ' or \".",
@@ -107,7 +109,10 @@ def _element(tag: str, text: str) -> str:
 
 
 def serialize_cors(config: CorsConfig) -> bytes:
-    """GetBucketCors body: rules in stored order, unset items omitted, ResponseVary always (OSS-56…58)."""
+    """GetBucketCors body (OSS-56…58).
+
+    Rules in stored order, unset items omitted, ResponseVary always present.
+    """
     parts = [DECLARATION, "<CORSConfiguration>"]
     for rule in config.rules:
         parts.append("<CORSRule>")

@@ -1,0 +1,203 @@
+"""The reference OSS endpoint: a real HTTP server on 127.0.0.1 speaking the OSS dialect.
+
+`ReferenceServer` owns a stdlib ThreadingHTTPServer in a background thread; the handler only moves
+bytes between the socket and `Service`, which holds the behaviour.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+
+from . import errors
+from .messages import Request, Response, resolve_target, split_query
+from .service import Service
+
+log = logging.getLogger(__name__)
+MAX_BODY_BYTES = 64 * 1024 * 1024  # an in-memory test double, not a storage system
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    """Counts requests and remembers open connections so stop() can close idle keep-alives."""
+
+    daemon_threads = True  # a forgotten stop() must never hang interpreter exit
+
+    def __init__(self, address: tuple[str, int], service: Service, latency_s: float) -> None:
+        self.service = service
+        self.latency_s = latency_s
+        self.request_count = 0
+        self._lock = threading.Lock()
+        self._connections: set[socket.socket] = set()
+        super().__init__(address, _Handler)
+
+    def count_request(self) -> None:
+        with self._lock:
+            self.request_count += 1
+
+    def process_request(self, request: socket.socket, client_address: tuple[str, int]) -> None:
+        with self._lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: socket.socket) -> None:
+        with self._lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        with self._lock:
+            connections = list(self._connections)
+        for conn in connections:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed by the peer
+
+    def handle_error(self, request: socket.socket, client_address: tuple[str, int]) -> None:
+        # Clients that hang up mid-answer are normal in tests; keep stderr clean.
+        log.debug("connection from %s ended with an error", client_address, exc_info=True)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the SDKs expect
+    timeout = 60  # idle keep-alive connections release their thread eventually
+    server: _HTTPServer
+
+    def version_string(self) -> str:
+        return "AliyunOSS"
+
+    def log_message(self, format: str, *args: object) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._read_chunked()
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_BODY_BYTES:
+            raise _BodyTooLarge
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _read_chunked(self) -> bytes:
+        chunks, total = [], 0
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline().strip():  # trailers
+                    pass
+                return b"".join(chunks)
+            total += size
+            if total > MAX_BODY_BYTES:
+                raise _BodyTooLarge
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+
+    def _serve(self) -> None:
+        self.server.count_request()
+        path, _, query = self.path.partition("?")
+        failure = None
+        try:
+            body = self._read_body()
+        except (_BodyTooLarge, ValueError):
+            body, failure = b"", errors.entity_too_large()
+            self.close_connection = True  # the unread body makes the connection unusable
+        bucket, key = resolve_target(self.headers.get("Host") or "", path)
+        request = Request(self.command, path, split_query(query), tuple(self.headers.items()),
+                          body, bucket, key)
+        response = self.server.service.handle(request, failure)
+        if self.server.latency_s:
+            time.sleep(self.server.latency_s)
+        self._write(response)
+
+    def _write(self, response: Response) -> None:
+        self.send_response(response.status)  # also sends Server and Date
+        for name, value in response.headers:
+            self.send_header(name, value)
+        if response.status not in (204, 304):
+            length = response.content_length
+            length = len(response.body) if length is None else length
+            self.send_header("Content-Length", str(length))
+        self.send_header("Connection", "close" if self.close_connection else "keep-alive")
+        self.end_headers()
+        if self.command != "HEAD" and response.body:
+            self.wfile.write(response.body)
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = _serve
+
+
+class ReferenceServer:
+    """The embedded OSS endpoint: `with ReferenceServer(credentials={...}) as srv: srv.endpoint`.
+
+    credentials maps AccessKeyId to secret; only they can sign. latency_ms delays every answer to
+    simulate a remote endpoint.
+    """
+
+    def __init__(self, credentials: Mapping[str, str] | None = None, host: str = "127.0.0.1",
+                 port: int = 0, region: str = "cn-hangzhou", latency_ms: float = 0) -> None:
+        self.host = host
+        self.region = region
+        self._requested_port = port
+        self._service = Service(credentials or {}, region)
+        self._latency_s = max(latency_ms, 0) / 1000
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def _running(self) -> _HTTPServer:
+        if self._httpd is None:
+            raise RuntimeError("the reference server is not started; call start() first")
+        return self._httpd
+
+    @property
+    def port(self) -> int:
+        """The bound TCP port (the real one when 0 was asked for)."""
+        return int(self._running().server_address[1])
+
+    @property
+    def endpoint(self) -> str:
+        """`http://<host>:<port>`, ready for an SDK's endpoint setting."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def request_count(self) -> int:
+        """Requests served since start, preflights included."""
+        return self._running().request_count
+
+    def start(self) -> ReferenceServer:
+        """Bind and serve in a background thread; returns self."""
+        if self._httpd is not None:
+            raise RuntimeError("the reference server is already started")
+        self._httpd = _HTTPServer((self.host, self._requested_port), self._service, self._latency_s)
+        self._thread = threading.Thread(target=self._httpd.serve_forever,
+                                        kwargs={"poll_interval": 0.1},
+                                        name=f"oss-reference-{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close the listening socket and live connections, and join the thread."""
+        httpd, thread = self._httpd, self._thread
+        if httpd is None or thread is None:
+            return
+        httpd.shutdown()
+        httpd.close_connections()
+        httpd.server_close()
+        thread.join()
+        self._httpd = self._thread = None
+
+    def __enter__(self) -> ReferenceServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
