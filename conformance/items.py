@@ -34,7 +34,12 @@ class CaseFile(pytest.File):
 
     def collect(self) -> Any:
         """One PreflightItem per preflight, for the target's dialect."""
-        case = load_case(self.path, display=self._display_path())
+        try:
+            case = load_case(self.path, display=self._display_path())
+        except CaseFileErrors:
+            # A bad case file is its own one-line error; the other files still run.
+            self.config.option.continue_on_collection_errors = True
+            raise
         dialect = self.config.stash[RUNNER_KEY].target.dialect
         if dialect not in case.dialects:
             return

@@ -9,6 +9,7 @@ REDACTED = "<redacted>"
 # Signature material in headers and query strings, for OSS V1/V4 and AWS SigV4.
 _PATTERNS = [
     re.compile(r"(?i)(authorization\s*[:=]\s*)[^\r\n\"']+"),
+    re.compile(r"((?:OSS4|AWS4)-HMAC-SHA256 )Credential=[^\r\n\"']+"),
     re.compile(r"(?i)(signature\s*=\s*)[0-9a-zA-Z%/+=]+"),
     re.compile(r"(?i)((?:OSS|AWS)\s+[^:\s]+:)[0-9a-zA-Z/+=]+"),
     re.compile(r"(?i)([?&](?:x-oss-signature|x-amz-signature|security-token|"

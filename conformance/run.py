@@ -10,6 +10,7 @@ from typing import TextIO
 import pytest
 
 from .cli import TARGET_FLAGS, ExitStatus, case_files
+from .errors import ConformanceError
 
 
 class _Outcome:
@@ -57,7 +58,11 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
 def run_suite(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run and map pytest's result onto the CLI's exit statuses."""
     case_files(args.paths)  # a missing path is a usage error before pytest starts
-    Path(args.reports).mkdir(parents=True, exist_ok=True)
+    try:
+        Path(args.reports).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConformanceError(f"cannot create the reports folder {args.reports}: "
+                               f"{exc.strerror}") from None
     outcome = _Outcome()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = pytest.main(pytest_args(args), plugins=[outcome])

@@ -62,5 +62,7 @@ def scrub(value: Any, redact: Redactor) -> Any:
     if isinstance(value, dict):
         return {k: scrub(v, redact) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
+        if len(value) == 2 and isinstance(value[0], str) and isinstance(value[1], str):
+            return [list(pair) for pair in redact.headers([tuple(value)])][0]  # a header line
         return [scrub(v, redact) for v in value]
     return value
