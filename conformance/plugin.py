@@ -110,3 +110,19 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 def pytest_html_report_title(report: Any) -> None:
     """Title of report.html."""
     report.title = "CORS conformance report"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_table_header(cells: list[str]) -> None:
+    """Add the Impact column (browser-visible / wire-only) to report.html."""
+    cells.insert(2, '<th class="sortable" data-column-type="impact">Impact</th>')
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -> None:
+    """Fill the Impact column from the item's record."""
+    from html import escape
+
+    record = getattr(report, "conformance", None) or {}
+    impact = record.get("impact") or ("warned" if record.get("outcome") == "warned" else "")
+    cells.insert(2, f'<td class="col-impact">{escape(impact)}</td>')

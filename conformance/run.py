@@ -39,7 +39,8 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
     """The pytest command line equivalent to this run."""
     reports = Path(args.reports)
     roots = [str(Path(p).resolve()) for p in args.paths]
-    argv = [*args.paths, "-p", "no:cacheprovider", "--continue-on-collection-errors",
+    argv = [*args.paths, "-p", "no:cacheprovider", "--assert=plain",
+            "--continue-on-collection-errors",
             "-o", "conformance_case_roots=" + " ".join(roots),
             "-o", "testpaths=", "-o", "addopts=", "-o", "filterwarnings=",
             f"--html={reports / 'report.html'}", "--self-contained-html",
