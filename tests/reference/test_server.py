@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import http.client
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -34,43 +34,47 @@ def test_distinct_ports() -> None:
 
 
 def test_request_ids_and_count() -> None:
-    with ReferenceServer(credentials={AK: SK}) as srv, requests.Session() as http:
-        responses = [http.options(f"{srv.endpoint}/b/k"), http.get(f"{srv.endpoint}/b/k"),
-                     signed(http, "PUT", f"{srv.endpoint}/bkt/"), http.head(f"{srv.endpoint}/")]
+    with ReferenceServer(credentials={AK: SK}) as srv, requests.Session() as session:
+        base = srv.endpoint
+        responses = [session.options(f"{base}/b/k"), session.get(f"{base}/b/k"),
+                     signed(session, "PUT", f"{base}/bkt/"), session.head(f"{base}/")]
         ids = [r.headers["x-oss-request-id"] for r in responses]
         assert all(len(i) == 24 for i in ids) and len(set(ids)) == 4  # OSS-1
         assert srv.request_count == 4
 
 
 def test_latency_delays_every_answer() -> None:
-    with ReferenceServer(latency_ms=150) as srv, requests.Session() as http:
+    with ReferenceServer(latency_ms=150) as srv, requests.Session() as session:
         started = time.monotonic()
-        http.options(f"{srv.endpoint}/b/k")
+        session.options(f"{srv.endpoint}/b/k")
         assert time.monotonic() - started >= 0.15
 
 
 def test_stop_closes_idle_keep_alive_connections() -> None:
-    with requests.Session() as http:
-        srv = ReferenceServer().start()
-        http.options(f"{srv.endpoint}/b/k")  # leaves a pooled keep-alive connection open
-        before = threading.active_count()
+    srv = ReferenceServer().start()
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+    try:
+        conn.request("OPTIONS", "/b/k")
+        response = conn.getresponse()
+        response.read()
+        assert response.status == 400 and not response.will_close  # kept alive
         started = time.monotonic()
         srv.stop()
         assert time.monotonic() - started < 2
-        deadline = time.monotonic() + 2
-        while threading.active_count() >= before and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert threading.active_count() < before
+        assert conn.sock is not None and conn.sock.recv(1) == b""  # the server hung up
+    finally:
+        conn.close()
 
 
 def test_concurrent_requests() -> None:
     workers, per_worker = 8, 12
     with ReferenceServer(credentials={AK: SK}) as srv:
-        with requests.Session() as http:
-            assert signed(http, "PUT", f"{srv.endpoint}/conc/").status_code == 200
+        with requests.Session() as session:
+            assert signed(session, "PUT", f"{srv.endpoint}/conc/").status_code == 200
             rules = (b"<CORSConfiguration><CORSRule><AllowedOrigin>http://a.test</AllowedOrigin>"
                      b"<AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>")
-            assert signed(http, "PUT", f"{srv.endpoint}/conc/?cors", {}, rules).status_code == 200
+            response = signed(session, "PUT", f"{srv.endpoint}/conc/?cors", {}, rules)
+            assert response.status_code == 200
 
         def work(worker: int) -> list[tuple[int, str | None]]:
             seen = []
@@ -94,5 +98,5 @@ def test_concurrent_requests() -> None:
                     for i in range(per_worker)] * workers
         assert sorted(results, key=str) == sorted(expected, key=str)
         assert srv.request_count == 2 + workers * per_worker
-        with requests.Session() as http:
-            assert http.get(f"{srv.endpoint}/conc/o-7-9").content == b"7-9"
+        with requests.Session() as session:
+            assert session.get(f"{srv.endpoint}/conc/o-7-9").content == b"7-9"
