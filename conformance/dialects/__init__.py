@@ -13,6 +13,10 @@ def make_dialect(target: Target, credentials: Credentials) -> Dialect:
         from .oss import OssDialect
 
         return OssDialect(target, credentials)
+    if target.dialect == "s3":
+        from .s3 import S3Dialect
+
+        return S3Dialect(target, credentials)
     raise TargetError(f"dialect {target.dialect!r} is not supported yet", target=target.name)
 
 
