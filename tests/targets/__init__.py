@@ -1,0 +1,1 @@
+"""Real third-party targets (s3rver, moto) started as local processes for end-to-end tests."""
