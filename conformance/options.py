@@ -25,6 +25,9 @@ _OPTIONS: list[tuple[str, str, str, tuple[str, ...] | None]] = [
      "OSS signature version for management calls", ("v4", "v1")),
     ("--region", "conformance_region", "region used for signing", None),
     ("--addressing", "conformance_addressing", "bucket addressing style", ("path", "virtual")),
+    ("--latency-ms", "conformance_latency_ms",
+     "embedded reference endpoint only: delay every answer by this many ms (simulates a remote "
+     "endpoint)", None),
     ("--conformance-results", "conformance_results",
      "write machine-readable results (results.json) to this path", None),
 ]
@@ -53,7 +56,16 @@ def build_settings(config: pytest.Config) -> Settings:
         target = _target(config)
     except ConformanceError as exc:
         raise pytest.UsageError(str(exc)) from None
-    return Settings(target=target)
+    latency = value(config, "conformance_latency_ms")
+    try:
+        latency_ms = int(latency or 0)
+    except ValueError:
+        raise pytest.UsageError(f"--latency-ms {latency!r} is not a whole number") from None
+    if latency_ms < 0:
+        raise pytest.UsageError("--latency-ms must not be negative")
+    if latency_ms and not target.embedded:
+        raise pytest.UsageError("--latency-ms applies only to the embedded reference endpoint")
+    return Settings(target=target, latency_ms=latency_ms)
 
 
 def _target(config: pytest.Config) -> Target:

@@ -29,6 +29,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[COLLECTOR_KEY] = collector
     config.pluginmanager.register(collector, "conformance-results")
     config.stash[PROBLEMS_KEY] = []
+    config.addinivalue_line("markers", "xdist_group(name): run these items on one xdist worker")
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CaseFile | None:
@@ -41,6 +42,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CaseFile |
     return None
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Group items by configuration (stable), so each configuration is provisioned once."""
     first_seen: dict[str, int] = {}
@@ -54,6 +56,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return group, i
 
     items[:] = [item for _, item in sorted(enumerate(items), key=order)]
+    for item in items:  # with `-n N --dist loadgroup` a configuration stays on one worker
+        if isinstance(item, PreflightItem):
+            item.add_marker(pytest.mark.xdist_group(item.case.config_key))
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -88,8 +93,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     runner = config.stash[RUNNER_KEY]
     config.stash[PROBLEMS_KEY].extend(runner.stop())
-    config.stash[COLLECTOR_KEY].write(runner.target.facts(),
-                                      {"provisioning_calls": runner.provision_count})
+    collector = config.stash[COLLECTOR_KEY]
+    collector.write(runner.target.facts(), {
+        "provisioning_calls": collector.provisioning_calls,
+        "distinct_configurations": len({r["provisioning"]["config_key"]
+                                        for r in collector.records if r["provisioning"]}),
+    })
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

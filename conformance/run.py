@@ -50,6 +50,8 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
         value = getattr(args, flag, None)
         if value:
             argv += [f"--{flag.replace('_', '-')}", value]
+    if args.workers:
+        argv += ["-n", args.workers, "--dist", "loadgroup"]
     if args.keyword:
         argv += ["-k", args.keyword]
     argv += ["-q"] if args.quiet else ["-rfE"]

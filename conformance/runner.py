@@ -34,6 +34,7 @@ class Provisioned:
 
     key: str
     config: CorsConfig | None
+    serial: int = 0  # which provisioning of this run (per worker) applied it
     exchanges: list[Exchange] = field(default_factory=list)
     error: ConformanceError | None = None
 
@@ -140,7 +141,7 @@ class Runner:
             return self._failed[key]
         assert self._dialect is not None
         start = len(self._dialect.log)
-        prov = Provisioned(key, config)
+        prov = Provisioned(key, config, serial=self.provision_count + 1)
         try:
             self._provision(config)
             self._wait_in_effect(config)

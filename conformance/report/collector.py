@@ -24,6 +24,11 @@ class ResultsCollector:
         if record is not None and report.when == "call":
             self.records.append(record)
 
+    @property
+    def provisioning_calls(self) -> int:
+        """Configurations applied, summed over xdist workers (each record names its applier)."""
+        return len({r["provisioning"]["applied_by"] for r in self.records if r["provisioning"]})
+
     def write(self, target: dict, extra: dict[str, Any]) -> dict | None:
         """Write results.json when asked for and there is something to write."""
         if not self.results_path or not self.records:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ..expect import describe
@@ -48,6 +49,7 @@ def item_record(item: Any, outcome: str, redact: Redactor) -> dict:
     if prov is not None:
         data["provisioning"] = {
             "config_key": prov.key,
+            "applied_by": f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}#{prov.serial}",
             "config": None if prov.config is None else prov.config.to_dict(),
             "xml": prov.xml,
             "calls": [ex.to_dict() for ex in prov.exchanges],
