@@ -25,7 +25,7 @@ class ExitStatus(IntEnum):
 
 
 TARGET_FLAGS = ("target", "endpoint", "dialect", "bucket", "signature_version", "region",
-                "addressing", "latency_ms")
+                "addressing", "latency_ms", "expectations")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--addressing", choices=("path", "virtual"))
     run.add_argument("--latency-ms", help="embedded reference only: delay every answer")
     run.add_argument("-n", dest="workers", help="parallel workers (pytest-xdist), e.g. 4 or auto")
+    run.add_argument("--expectations", help="known deviations file of the target")
+    run.add_argument("--update-expectations", action="store_true",
+                     help="rewrite the expectations file from this run's failures")
     run.add_argument("--reports", default="reports", help="folder for report.html, "
                      "results.json and junit.xml (default: reports)")
     run.add_argument("-k", dest="keyword", help="only items matching this pytest expression")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +29,9 @@ _OPTIONS: list[tuple[str, str, str, tuple[str, ...] | None]] = [
     ("--latency-ms", "conformance_latency_ms",
      "embedded reference endpoint only: delay every answer by this many ms (simulates a remote "
      "endpoint)", None),
+    ("--expectations", "conformance_expectations",
+     "known deviations of the target (default: expectations/<target name>.yaml if present)",
+     None),
     ("--conformance-results", "conformance_results",
      "write machine-readable results (results.json) to this path", None),
 ]
@@ -40,6 +44,8 @@ def register(parser: pytest.Parser) -> None:
         dest = ini
         group.addoption(flag, dest=dest, default=None, choices=choices, help=help_text)
         parser.addini(ini, help=f"default for {flag}: {help_text}", default=None)
+    group.addoption("--update-expectations", action="store_true", default=False,
+                    help="rewrite the expectations file from this run's failures")
     parser.addini("conformance_case_roots", type="paths", default=[],
                   help="folders whose *.yaml files are conformance cases")
 
@@ -48,6 +54,14 @@ def value(config: pytest.Config, ini: str) -> Any:
     """CLI first, then ini, then None."""
     cli = config.getoption(ini, default=None)
     return cli if cli is not None else (config.getini(ini) or None)
+
+
+def expectations_file(config: pytest.Config, target_name: str) -> Path:
+    """--expectations, else expectations/<target>.yaml under the rootdir."""
+    from .expectations import default_path
+
+    given = value(config, "conformance_expectations")
+    return Path(given) if given else default_path(config.rootpath, target_name)
 
 
 def build_settings(config: pytest.Config) -> Settings:

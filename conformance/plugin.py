@@ -8,12 +8,15 @@ from typing import Any
 import pytest
 
 from . import options
+from .errors import ConformanceError
+from .expectations import load_expectations
 from .items import RUNNER_KEY, CaseFile, PreflightItem
 from .report.collector import ResultsCollector
 from .report.records import item_record
 from .runner import Runner
 
 COLLECTOR_KEY = pytest.StashKey[ResultsCollector]()
+EXPECTED_KEY = pytest.StashKey[dict]()
 PROBLEMS_KEY = pytest.StashKey[list]()
 
 
@@ -24,7 +27,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Freeze settings and create the (lazily started) runner."""
-    config.stash[RUNNER_KEY] = Runner(options.build_settings(config))
+    runner = Runner(options.build_settings(config))
+    config.stash[RUNNER_KEY] = runner
+    path = options.expectations_file(config, runner.target.name)
+    try:
+        known = load_expectations(path) if path.exists() else {}
+    except ConformanceError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[EXPECTED_KEY] = known
     collector = ResultsCollector(config, options.value(config, "conformance_results"))
     config.stash[COLLECTOR_KEY] = collector
     config.pluginmanager.register(collector, "conformance-results")
@@ -43,7 +53,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CaseFile |
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Group items by configuration (stable), so each configuration is provisioned once."""
     first_seen: dict[str, int] = {}
     for i, item in enumerate(items):
@@ -59,6 +69,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:  # with `-n N --dist loadgroup` a configuration stays on one worker
         if isinstance(item, PreflightItem):
             item.add_marker(pytest.mark.xdist_group(item.case.config_key))
+            known = config.stash[EXPECTED_KEY].get(item.nodeid)
+            if known is not None:  # a known deviation: failing is expected, passing is news
+                item.add_marker(pytest.mark.xfail(
+                    reason=f"known deviation: {known.reason}", strict=not known.intermittent))
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -76,7 +90,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if not isinstance(item, PreflightItem) or report.when != "call":
         return report
     runner = item.config.stash[RUNNER_KEY]
-    report.conformance = item_record(item, report.outcome, runner.redact)
+    outcome = report.outcome
+    if hasattr(report, "wasxfail"):
+        outcome = "xfailed" if report.skipped else "xpassed"
+    known = item.config.stash[EXPECTED_KEY].get(item.nodeid)
+    report.conformance = item_record(item, outcome, runner.redact, known)
     if item.record.verdict is not None and item.record.verdict.outcome == "warn":
         from .report.render import diff_text
 
@@ -94,6 +112,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     runner = config.stash[RUNNER_KEY]
     config.stash[PROBLEMS_KEY].extend(runner.stop())
     collector = config.stash[COLLECTOR_KEY]
+    if config.getoption("update_expectations", False) and collector.records:
+        from .expectations import write_expectations
+
+        path = options.expectations_file(config, runner.target.name)
+        count = write_expectations(path, runner.target.name, collector.records,
+                                   config.stash[EXPECTED_KEY])
+        config.stash[PROBLEMS_KEY].append(f"wrote {count} known deviation(s) to {path}")
     collector.write(runner.target.facts(), {
         "provisioning_calls": collector.provisioning_calls,
         "distinct_configurations": len({r["provisioning"]["config_key"]
@@ -111,8 +136,16 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             detail = "; ".join(f"{c['subject']}: expected {c['expected']}, got {c['actual']}"
                                for c in bad)
             terminalreporter.line(f"{r['nodeid']}: {detail}")
+    collector = config.stash[COLLECTOR_KEY]
+    counts = collector.classification_counts()
+    if counts:
+        terminalreporter.section("conformance")
+        terminalreporter.line(", ".join(f"{n} {kind}" for kind, n in counts.items()))
+        for r in collector.records:
+            if r["classification"] in ("new deviation", "unexpected pass"):
+                terminalreporter.line(f"{r['classification']}: {r['nodeid']}")
     for problem in config.stash[PROBLEMS_KEY]:
-        terminalreporter.write_line(f"conformance cleanup problem: {problem}", red=True)
+        terminalreporter.write_line(f"conformance: {problem}")
 
 
 @pytest.hookimpl(optionalhook=True)

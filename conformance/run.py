@@ -52,6 +52,8 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
             argv += [f"--{flag.replace('_', '-')}", value]
     if args.workers:
         argv += ["-n", args.workers, "--dist", "loadgroup"]
+    if args.update_expectations:
+        argv.append("--update-expectations")
     if args.keyword:
         argv += ["-k", args.keyword]
     argv += ["-q"] if args.quiet else ["-rfE"]

@@ -88,7 +88,7 @@ class Runner:
             from .reference import ReferenceServer
 
             self._server = ReferenceServer(
-                credentials={creds.access_key_id: creds.secret}, region=target.region,
+                credentials={creds.access_key_id: creds.secret}, region=target.region_name,
                 latency_ms=self.settings.latency_ms)
             self._server.start()
             self.target = target.with_endpoint(self._server.endpoint)

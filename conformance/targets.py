@@ -11,6 +11,7 @@ from urllib.parse import quote, urlsplit
 
 from .errors import TargetError
 
+DEFAULT_REGION = {"oss": "cn-hangzhou", "s3": "us-east-1"}
 DEFAULT_KEY_ENV = {"oss": "OSS_ACCESS_KEY_ID", "s3": "AWS_ACCESS_KEY_ID"}
 DEFAULT_SECRET_ENV = {"oss": "OSS_ACCESS_KEY_SECRET", "s3": "AWS_SECRET_ACCESS_KEY"}
 # Public, documented credentials accepted by `oss-conformance serve` when none are set:
@@ -37,7 +38,7 @@ class Target:
     endpoint: str | None = None
     dialect: Literal["oss", "s3"] = "oss"
     addressing: Literal["path", "virtual"] = "path"
-    region: str = "cn-hangzhou"
+    region: str | None = None  # None: the dialect's default (DEFAULT_REGION)
     signature_version: Literal["v4", "v1"] = "v4"
     access_key_env: str | None = None
     secret_env: str | None = None
@@ -48,6 +49,11 @@ class Target:
     def embedded(self) -> bool:
         """True when the suite starts its own reference endpoint."""
         return self.endpoint is None
+
+    @property
+    def region_name(self) -> str:
+        """The region used for signing: the configured one or the dialect's default."""
+        return self.region or DEFAULT_REGION[self.dialect]
 
     def with_endpoint(self, endpoint: str) -> Target:
         """The same target bound to a concrete endpoint (the embedded one once started)."""
@@ -65,6 +71,7 @@ class Target:
     def facts(self) -> dict:
         """What results.json records about the target: no credentials, only variable names."""
         data = asdict(self)
+        data["region"] = self.region_name
         data["access_key_env"] = self.key_env
         data["secret_env"] = self.secret_name
         return data

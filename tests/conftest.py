@@ -19,3 +19,13 @@ def case_dir(pytester: pytest.Pytester) -> Path:
     cases = pytester.mkdir("cases")
     shutil.copy(SEED, cases / SEED.name)
     return cases
+
+
+CANARY_KEY, CANARY_SECRET = "LTAIcanaryKEY0001", "canary-SECRET-4f1d9a7c"
+
+
+@pytest.fixture
+def canary_env(monkeypatch):
+    """Credentials with a recognisable secret, to prove it never leaks."""
+    monkeypatch.setenv("OSS_ACCESS_KEY_ID", CANARY_KEY)
+    monkeypatch.setenv("OSS_ACCESS_KEY_SECRET", CANARY_SECRET)

@@ -5,9 +5,9 @@ import json
 import pytest
 
 from conformance.reference import ReferenceServer
+from tests.conftest import CANARY_KEY, CANARY_SECRET
+from tests.doubles.mutations import star_and_no_max_age as _star_and_no_max_age
 from tests.doubles.servers import MutatingProxy
-
-CANARY_KEY, CANARY_SECRET = "LTAIcanaryKEY0001", "canary-SECRET-4f1d9a7c"
 
 
 def test_the_seed_case_passes_on_the_embedded_reference(pytester, case_dir):
@@ -21,24 +21,6 @@ def test_the_seed_case_passes_on_the_embedded_reference(pytester, case_dir):
         "cases/options-page-sample.yaml::sample preflight from the Options page[oss]")
     assert item["browser"]["computed"] == "allowed"
     assert "<CORSConfiguration>" in item["provisioning"]["xml"]
-
-
-def _star_and_no_max_age(method, path, status, headers, body):
-    """Answers '*' instead of echoing the origin and drops Max-Age (a common clone bug)."""
-    out = []
-    for name, value in headers:
-        if name.lower() == "access-control-max-age":
-            continue
-        if name.lower() == "access-control-allow-origin":
-            value = "*"
-        out.append((name, value))
-    return status, out, body
-
-
-@pytest.fixture
-def canary_env(monkeypatch):
-    monkeypatch.setenv("OSS_ACCESS_KEY_ID", CANARY_KEY)
-    monkeypatch.setenv("OSS_ACCESS_KEY_SECRET", CANARY_SECRET)
 
 
 def test_a_deviating_endpoint_fails_with_a_diff_naming_each_wrong_header(

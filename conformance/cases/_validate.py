@@ -19,7 +19,12 @@ _TYPE_NAMES = {
     "integer": "an integer", "string": "a string", "array": "a list", "object": "a mapping",
     "boolean": "true or false", "null": "null", "number": "a number",
 }
-_SPEC_HINT = "a clause id such as OSS-21, or a doc anchor such as oss:Options"
+# What a value matching each schema pattern looks like, for messages a person can act on.
+_PATTERN_HINTS = {
+    "OSS-": "a clause id such as OSS-21, or a doc anchor such as oss:Options",
+    "::": "a node id such as cases/<area>/<file>.yaml::<preflight name>[oss]",
+    "!#$%": "an HTTP header name",
+}
 
 
 @cache
@@ -94,8 +99,9 @@ def _message(err: ValidationError) -> str:
             return f"give only one of {', '.join(names)}, not {' and '.join(given)}"
         return f"needs one of {', '.join(names)}"
     if v == "pattern":
-        if err.absolute_path and "spec" in err.absolute_path:
-            return f"{_show(inst)} is not {_SPEC_HINT}"
+        hint = next((h for marker, h in _PATTERN_HINTS.items() if marker in val), None)
+        if hint:
+            return f"{_show(inst)} is not {hint}"
         return f"{_show(inst)} does not match the pattern {val}"
     if v in ("minItems", "maxItems") and "prefixItems" in err.schema:
         return f"{_show(inst)} must be a [name, value] pair"

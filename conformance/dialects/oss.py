@@ -59,7 +59,7 @@ class OssDialect:
         cfg = oss.config.load_default()
         cfg.credentials_provider = oss.credentials.StaticCredentialsProvider(
             credentials.access_key_id, credentials.secret)
-        cfg.region = target.region
+        cfg.region = target.region_name
         cfg.endpoint = target.endpoint
         cfg.use_path_style = target.addressing == "path"
         cfg.signature_version = target.signature_version

@@ -91,7 +91,7 @@ class S3Dialect:
         )
         session = botocore.session.get_session()
         self._client = session.create_client(
-            "s3", endpoint_url=target.endpoint, region_name=target.region,
+            "s3", endpoint_url=target.endpoint, region_name=target.region_name,
             aws_access_key_id=credentials.access_key_id,
             aws_secret_access_key=credentials.secret, config=config)
         self._recorder = _Recorder(self.log)
@@ -100,8 +100,8 @@ class S3Dialect:
     def create_bucket(self, bucket: str) -> CallResult:
         """CreateBucket (a LocationConstraint outside us-east-1, as S3 requires)."""
         kwargs: dict[str, Any] = {"Bucket": bucket}
-        if self._target.region and self._target.region != "us-east-1":
-            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": self._target.region}
+        if self._target.region_name != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": self._target.region_name}
         return self._call("CreateBucket", lambda: self._client.create_bucket(**kwargs))[0]
 
     def delete_bucket(self, bucket: str) -> CallResult:

@@ -36,6 +36,13 @@ class ResultsCollector:
         return write_results(Path(self.results_path), self.records, target,
                              self.config.rootpath, extra)
 
+    def classification_counts(self) -> dict[str, int]:
+        """How many items fell in each class (pass, known/new deviation, unexpected pass)."""
+        counts: dict[str, int] = {}
+        for r in self.records:
+            counts[r["classification"]] = counts.get(r["classification"], 0) + 1
+        return dict(sorted(counts.items()))
+
     @property
     def warned(self) -> list[dict]:
         """Records whose only mismatches are should-level."""

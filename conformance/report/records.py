@@ -6,10 +6,11 @@ import os
 from typing import Any
 
 from ..expect import describe
+from ..expectations import classify
 from ..redact import Redactor
 
 
-def item_record(item: Any, outcome: str, redact: Redactor) -> dict:
+def item_record(item: Any, outcome: str, redact: Redactor, known: Any = None) -> dict:
     """The JSON-ready record of one PreflightItem; every string passes the redactor."""
     rec = item.record
     verdict = rec.verdict
@@ -29,6 +30,7 @@ def item_record(item: Any, outcome: str, redact: Redactor) -> dict:
         "exchange": rec.exchange.to_dict() if rec.exchange else None,
         "provisioning": None,
         "error": rec.error,
+        "known_deviation": None if known is None else known.reason,
     }
     if verdict is not None:
         if outcome == "passed" and verdict.outcome == "warn":
@@ -46,6 +48,7 @@ def item_record(item: Any, outcome: str, redact: Redactor) -> dict:
              "spec": list(r.check.spec)}
             for r in verdict.results
         ]
+    data["classification"] = classify(data["outcome"], known is not None)
     if prov is not None:
         data["provisioning"] = {
             "config_key": prov.key,
