@@ -10,7 +10,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import TextIO
 
-from .cases import CaseFileErrors, load_case
+from .cases import CaseFileErrors, is_case_file, load_case
 from .errors import ConformanceError
 
 
@@ -94,7 +94,7 @@ def case_files(paths: list[str]) -> list[Path]:
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            files += sorted(x for x in p.rglob("*") if x.suffix in (".yaml", ".yml"))
+            files += sorted(x for x in p.rglob("*") if is_case_file(x.name))
         elif p.exists():
             files.append(p)
         else:

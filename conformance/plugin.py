@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from . import options
+from .cases import is_case_file
 from .errors import ConformanceError
 from .expectations import load_expectations
 from .items import RUNNER_KEY, CaseFile, PreflightItem
@@ -44,7 +45,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CaseFile | None:
     """YAML files under the configured case roots are case files; nothing else is."""
-    if file_path.suffix not in (".yaml", ".yml"):
+    if not is_case_file(file_path.name):
         return None
     roots = parent.config.getini("conformance_case_roots")
     if any(file_path.is_relative_to(root) for root in roots):
