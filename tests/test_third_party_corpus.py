@@ -1,0 +1,64 @@
+"""The whole corpus against real s3rver and moto, as named targets, with their known deviations."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conformance.cli import ExitStatus, main
+from tests.targets import servers
+
+REPO = Path(__file__).resolve().parent.parent
+SERVERS = {"s3rver": servers.s3rver, "moto": servers.moto_server}
+
+
+@pytest.fixture(params=sorted(SERVERS))
+def named_target(request, tmp_path, monkeypatch):
+    """A running server, named in a targets.yaml as the README tells users to do."""
+    name = request.param
+    with SERVERS[name]() as srv:
+        targets = tmp_path / "targets.yaml"
+        targets.write_text(yaml.safe_dump({"targets": {name: {
+            "endpoint": srv.endpoint, "dialect": "s3", "region": srv.region,
+            "access_key_env": "TARGET_KEY_ID", "secret_env": "TARGET_SECRET"}}}))
+        monkeypatch.setenv("CONFORMANCE_TARGETS", str(targets))
+        monkeypatch.setenv("TARGET_KEY_ID", srv.credentials.access_key_id)
+        monkeypatch.setenv("TARGET_SECRET", srv.credentials.secret)
+        monkeypatch.chdir(REPO)
+        yield name
+
+
+def run(name: str, reports: Path, *extra: str) -> tuple[int, dict]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["run", "--target", name, "--reports", str(reports), "-q", *extra],
+                stdout=out, stderr=err)
+    assert "Traceback" not in out.getvalue() + err.getvalue()
+    return code, json.loads((reports / "results.json").read_text())
+
+
+def test_known_deviations_make_the_run_pass(named_target, tmp_path):
+    code, doc = run(named_target, tmp_path / "r")
+    kinds = {r["classification"] for r in doc["items"]}
+    assert code == ExitStatus.OK, kinds
+    assert kinds <= {"pass", "known deviation"}
+    known = [r for r in doc["items"] if r["classification"] == "known deviation"]
+    assert len(known) >= 50  # these servers are far from OSS: the suite must say so
+    assert doc["provisioning_calls"] == doc["distinct_configurations"]
+
+
+def test_removing_one_line_fails_exactly_that_item(named_target, tmp_path):
+    data = yaml.safe_load((REPO / "expectations" / f"{named_target}.yaml").read_text())
+    dropped = sorted(data["deviations"])[0]
+    del data["deviations"][dropped]
+    trimmed = tmp_path / "trimmed.yaml"
+    trimmed.write_text(yaml.safe_dump(data))
+    code, doc = run(named_target, tmp_path / "r", "--expectations", str(trimmed))
+    assert code == ExitStatus.CONFORMANCE_FAILURES
+    news = [r["nodeid"] for r in doc["items"] if r["classification"] == "new deviation"]
+    assert news == [dropped]
+    failing = next(r for r in doc["items"] if r["nodeid"] == dropped)
+    assert any(not c["ok"] for c in failing["checks"]) or failing["error"]
