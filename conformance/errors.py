@@ -54,6 +54,16 @@ class ProvisioningError(ConformanceError):
 
 
 @dataclass
+class ProvisioningUnsupported(ProvisioningError):
+    """The target does not implement PutBucketCors (e.g. MinIO answers 501 NotImplemented)."""
+
+
+@dataclass
+class NotApplicable(ConformanceError):
+    """The item cannot run on this target as configured; it is skipped with this reason."""
+
+
+@dataclass
 class ExpectationError(ConformanceError):
     """A preflight whose answer differs from the case at `must` level."""
 

@@ -45,15 +45,19 @@ def load_expectations(path: Path) -> dict[str, Deviation]:
     return {nodeid: Deviation(**raw) for nodeid, raw in data["deviations"].items()}
 
 
-def classify(outcome: str, listed: bool) -> str:
-    """Pass | known deviation | new deviation | unexpected pass (pytest outcome in)."""
-    if outcome in ("xfailed",):
+def classify(outcome: str, listed: bool, error: bool = False) -> str:
+    """Class of an item: pass, skipped, known/new deviation, unexpected pass, or error.
+
+    `error` marks a failure that is not a conformance verdict (provisioning refused, target
+    unreachable): it is reported as such, never as a deviation.
+    """
+    if outcome == "xfailed":
         return "known deviation"
     if listed and outcome in ("passed", "warned", "xpassed"):
         return "unexpected pass"
     if outcome == "failed":
-        return "unexpected pass" if listed else "new deviation"
-    return "pass"
+        return "unexpected pass" if listed else ("error" if error else "new deviation")
+    return "skipped" if outcome == "skipped" else "pass"
 
 
 def write_expectations(path: Path, target: str, records: list[dict],

@@ -9,7 +9,12 @@ from typing import Any
 import pytest
 
 from .cases import Case, CaseFileErrors, Preflight, load_case
-from .errors import ConformanceError, ExpectationError
+from .errors import (
+    ConformanceError,
+    ExpectationError,
+    NotApplicable,
+    ProvisioningUnsupported,
+)
 from .exchange import Exchange
 from .expect import Verdict, evaluate
 from .report.render import diff_text
@@ -80,6 +85,10 @@ class PreflightItem(pytest.Item):
         record = self.record
         prov = runner.apply(self.case.cors)
         record.provisioned = prov
+        if isinstance(prov.error, ProvisioningUnsupported):
+            pytest.skip(f"provisioning unsupported: {prov.error}")
+        if isinstance(prov.error, NotApplicable):
+            pytest.skip(str(prov.error))
         if prov.error:
             raise prov.error
         record.exchange = runner.fire(self.preflight.request)
@@ -102,6 +111,7 @@ class PreflightItem(pytest.Item):
             prov = self.record.provisioned
             calls = "\n\n".join(e.transcript() for e in prov.exchanges) if prov else ""
             return redact(f"{exc}\n\n{calls}".rstrip())
+        self.record.error = redact(f"internal error: {exc!r}")  # a suite bug, not a deviation
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int, str]:

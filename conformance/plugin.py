@@ -143,7 +143,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.section("conformance")
         terminalreporter.line(", ".join(f"{n} {kind}" for kind, n in counts.items()))
         for r in collector.records:
-            if r["classification"] in ("new deviation", "unexpected pass"):
+            if r["classification"] in ("new deviation", "unexpected pass", "error"):
                 terminalreporter.line(f"{r['classification']}: {r['nodeid']}")
     for problem in config.stash[PROBLEMS_KEY]:
         terminalreporter.write_line(f"conformance: {problem}")

@@ -20,6 +20,7 @@ class _Outcome:
         self.collection_errors = 0
         self.deviations = 0
         self.target_errors = 0
+        self.unsupported = 0
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -27,6 +28,8 @@ class _Outcome:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         record = getattr(report, "conformance", None)
+        if report.skipped and "provisioning unsupported" in str(report.longrepr):
+            self.unsupported += 1
         if report.when != "call" or not report.failed:
             return
         if record is not None and record.get("error"):
@@ -56,7 +59,7 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
         argv.append("--update-expectations")
     if args.keyword:
         argv += ["-k", args.keyword]
-    argv += ["-q"] if args.quiet else ["-rfE"]
+    argv += ["-q", "-rs"] if args.quiet else ["-rfEs"]
     return argv
 
 
@@ -75,7 +78,7 @@ def run_suite(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return ExitStatus.INTERRUPTED
     if code == pytest.ExitCode.USAGE_ERROR:
         return ExitStatus.USAGE_OR_CASE_ERROR
-    if outcome.target_errors:
+    if outcome.target_errors or outcome.unsupported:
         return ExitStatus.TARGET_OR_PROVISIONING_ERROR
     if outcome.collection_errors:
         return ExitStatus.USAGE_OR_CASE_ERROR

@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 from .cases.model import CorsConfig, ProbeRequest, config_key
 from .dialects import make_dialect
 from .dialects.base import CallResult, Dialect
-from .errors import ConformanceError, ProvisioningError, TargetError
+from .errors import (
+    ConformanceError,
+    NotApplicable,
+    ProvisioningError,
+    ProvisioningUnsupported,
+    TargetError,
+)
 from .exchange import Exchange
 from .probe import Prober
 from .redact import Redactor
@@ -34,7 +40,7 @@ class Provisioned:
 
     key: str
     config: CorsConfig | None
-    serial: int = 0  # which provisioning of this run (per worker) applied it
+    serial: int | None = None  # which provisioning of this run (per worker); None: none sent
     exchanges: list[Exchange] = field(default_factory=list)
     error: ConformanceError | None = None
 
@@ -63,6 +69,7 @@ class Runner:
         self._failed: dict[str, Provisioned] = {}
         self._original: CorsConfig | None = None
         self._started = False
+        self._changed = False  # whether this run changed the bucket's CORS configuration
         self._startup_error: ConformanceError | None = None
         self.provision_count = 0
 
@@ -121,6 +128,8 @@ class Runner:
 
     def _cleanup(self, dialect: Dialect) -> list[str]:
         if self.target.bucket_policy == "existing":
+            if not self._changed:
+                return []
             restore = (dialect.delete_cors(self.bucket) if self._original is None
                        else dialect.put_cors(self.bucket, self._original))
             return [] if restore.ok else [f"restoring the CORS configuration of {self.bucket} "
@@ -139,6 +148,13 @@ class Runner:
             return self._current
         if key in self._failed:
             return self._failed[key]
+        fixed = self.target.fixed_cors
+        if fixed is not None:  # nothing is ever sent: the target serves one configuration
+            if key == config_key(fixed):
+                return Provisioned(key, config)
+            return Provisioned(key, config, error=NotApplicable(
+                "the target serves a fixed CORS configuration (fixed_cors in targets.yaml) "
+                "and this case needs another"))
         assert self._dialect is not None
         start = len(self._dialect.log)
         prov = Provisioned(key, config, serial=self.provision_count + 1)
@@ -158,10 +174,15 @@ class Runner:
     def _provision(self, config: CorsConfig | None) -> None:
         assert self._dialect is not None
         self.provision_count += 1
-        if config is None:
-            self._must(self._dialect.delete_cors(self.bucket), "DeleteBucketCors")
-        else:
-            self._must(self._dialect.put_cors(self.bucket, config), "PutBucketCors")
+        changed_before, self._changed = self._changed, True
+        try:
+            if config is None:
+                self._must(self._dialect.delete_cors(self.bucket), "DeleteBucketCors")
+            else:
+                self._must(self._dialect.put_cors(self.bucket, config), "PutBucketCors")
+        except ProvisioningUnsupported:
+            self._changed = changed_before  # a 501 changed nothing
+            raise
 
     def _wait_in_effect(self, config: CorsConfig | None) -> None:
         """Poll GetBucketCors until it shows `config` (targets may be eventually consistent)."""
@@ -183,6 +204,12 @@ class Runner:
             delay = min(delay * 2, 1.0)
 
     def _must(self, result: CallResult, operation: str) -> None:
+        if result.status == 501 or result.code == "NotImplemented":
+            raise ProvisioningUnsupported(
+                f"the target answers {result.status} {result.code or ''}; declare the "
+                "configuration it serves as fixed_cors in targets.yaml to run the cases that "
+                "match it".replace("  ", " "), operation=operation, status=result.status,
+                code=result.code)
         if not result.ok:
             raise ProvisioningError(self.redact(result.message or "refused"),
                                     operation=operation, status=result.status, code=result.code)

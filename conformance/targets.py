@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 from urllib.parse import quote, urlsplit
 
+from .cases.model import CorsConfig
 from .errors import TargetError
 
 DEFAULT_REGION = {"oss": "cn-hangzhou", "s3": "us-east-1"}
@@ -44,6 +45,7 @@ class Target:
     secret_env: str | None = None
     bucket_policy: Literal["ephemeral", "existing"] = "ephemeral"
     bucket: str | None = None
+    fixed_cors: CorsConfig | None = None  # what a target that cannot take PutBucketCors serves
 
     @property
     def embedded(self) -> bool:
@@ -71,6 +73,7 @@ class Target:
     def facts(self) -> dict:
         """What results.json records about the target: no credentials, only variable names."""
         data = asdict(self)
+        data["fixed_cors"] = None if self.fixed_cors is None else self.fixed_cors.to_dict()
         data["region"] = self.region_name
         data["access_key_env"] = self.key_env
         data["secret_env"] = self.secret_name

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .cases._validate import did_you_mean, schema_errors
 from .cases._yaml import load_with_lines
+from .cases.loader import build_config
 from .errors import CaseFormatError, TargetError
 from .targets import Target
 
@@ -31,8 +32,14 @@ def load_targets(path: Path) -> dict[str, Target]:
     errors = schema_errors(data, lines, str(path), name="targets")
     if errors:
         raise TargetError(str(errors[0]))
-    return {name: Target(name=name, **{k: v for k, v in raw.items()})
-            for name, raw in data["targets"].items()}
+    return {name: _target(name, raw) for name, raw in data["targets"].items()}
+
+
+def _target(name: str, raw: dict) -> Target:
+    fields = dict(raw)
+    if "fixed_cors" in fields:
+        fields["fixed_cors"] = build_config(fields["fixed_cors"])
+    return Target(name=name, **fields)
 
 
 def named_target(name: str, rootdir: Path) -> Target:

@@ -82,10 +82,11 @@ def test_a_malformed_expectations_file_is_a_one_line_usage_error(pytester, case_
 @pytest.mark.parametrize("outcome, listed, kind", [
     ("passed", False, "pass"), ("warned", False, "pass"), ("failed", False, "new deviation"),
     ("xfailed", True, "known deviation"), ("failed", True, "unexpected pass"),
-    ("xpassed", True, "unexpected pass"),
+    ("xpassed", True, "unexpected pass"), ("skipped", False, "skipped"),
+    ("failed", False, "error"),
 ])
 def test_classification(outcome, listed, kind):
-    assert classify(outcome, listed) == kind
+    assert classify(outcome, listed, error=kind == "error") == kind
 
 
 def test_summary_names_up_to_three_mismatches():

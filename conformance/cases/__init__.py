@@ -3,6 +3,7 @@
 from .loader import CaseFileErrors, load_case, parse_case
 from .model import Case, Check, CorsConfig, CorsRule, Preflight, ProbeRequest
 
+
 def is_case_file(name: str) -> bool:
     """*.yaml / *.yml whose stem is not ALL-CAPS (UNCOVERED.yaml and the like are metadata)."""
     stem, dot, suffix = name.rpartition(".")

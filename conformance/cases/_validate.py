@@ -11,6 +11,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
 
 from ..errors import CaseFormatError
 from ._yaml import Path, format_path, line_of
@@ -36,7 +37,11 @@ def schema(name: str = "case") -> dict:
 
 @cache
 def _validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(schema(name))
+    # Every shipped schema is registered by its $id, so one may $ref another's definitions.
+    names = ("case", "targets", "expectations")
+    registry = Registry().with_resources(
+        (schema(n)["$id"], Resource.from_contents(schema(n))) for n in names)
+    return Draft202012Validator(schema(name), registry=registry)
 
 
 def schema_errors(

@@ -109,6 +109,11 @@ def _build_case(data: dict, lines: dict[Path, int], file: str) -> Case:
     )
 
 
+def build_config(raw: dict | None) -> CorsConfig | None:
+    """A validated corsConfiguration mapping as the model (None for no configuration)."""
+    return _build_config(raw)
+
+
 def _build_config(raw: dict | None) -> CorsConfig | None:
     if raw is None:
         return None

@@ -13,6 +13,7 @@ from alibabacloud_oss_v2 import transport
 from ..cases.model import CorsConfig, CorsRule
 from ..errors import ProvisioningError
 from ..exchange import BODY_LIMIT, Exchange
+from ..expect import error_fields
 from ..targets import Credentials, Target
 from .base import CallResult
 
@@ -118,12 +119,19 @@ class OssDialect:
 
     def _call(self, operation: str, fn: Callable[[], Any]) -> CallResult:
         """Run one SDK call; service errors become a CallResult, transport errors raise."""
+        sent = len(self.log)
         try:
             out = fn()
         except oss_errors.OperationError as exc:
             cause = exc.unwrap()
             if isinstance(cause, oss_errors.ServiceError):
                 return CallResult(cause.status_code, cause.code, cause.message)
+            if len(self.log) > sent and self.log[-1].status:
+                # The SDK could not read the answer (e.g. no Date header on an error): judge
+                # the call by what crossed the wire instead of the SDK's complaint.
+                answer = self.log[-1]
+                code, message = error_fields(answer.body)
+                return CallResult(answer.status, code, message or _first_line(cause))
             raise ProvisioningError(_first_line(cause), operation=operation) from None
         return CallResult(getattr(out, "status_code", 200) or 200)
 

@@ -27,7 +27,8 @@ class ResultsCollector:
     @property
     def provisioning_calls(self) -> int:
         """Configurations applied, summed over xdist workers (each record names its applier)."""
-        return len({r["provisioning"]["applied_by"] for r in self.records if r["provisioning"]})
+        return len({r["provisioning"]["applied_by"] for r in self.records
+                    if r["provisioning"] and r["provisioning"]["applied_by"]})
 
     def write(self, target: dict, extra: dict[str, Any]) -> dict | None:
         """Write results.json when asked for and there is something to write."""

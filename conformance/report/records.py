@@ -48,11 +48,12 @@ def item_record(item: Any, outcome: str, redact: Redactor, known: Any = None) ->
              "spec": list(r.check.spec)}
             for r in verdict.results
         ]
-    data["classification"] = classify(data["outcome"], known is not None)
+    data["classification"] = classify(data["outcome"], known is not None, bool(rec.error))
     if prov is not None:
         data["provisioning"] = {
             "config_key": prov.key,
-            "applied_by": f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}#{prov.serial}",
+            "applied_by": None if prov.serial is None else
+            f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}#{prov.serial}",
             "config": None if prov.config is None else prov.config.to_dict(),
             "xml": prov.xml,
             "calls": [ex.to_dict() for ex in prov.exchanges],

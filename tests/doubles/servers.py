@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 Headers = list[tuple[str, str]]
 # (method, path, status, headers, body) -> (status, headers, body)
 Mutation = Callable[[str, str, int, Headers, bytes], tuple[int, Headers, bytes]]
+# (method, path) -> an answer given instead of forwarding, or None to forward
+Intercept = Callable[[str, str], "tuple[int, Headers, bytes] | None"]
 
 
 class _Server:
@@ -38,9 +40,11 @@ class _Server:
 class MutatingProxy(_Server):
     """Forwards everything to `upstream`, then lets `mutate` rewrite preflight answers."""
 
-    def __init__(self, upstream: str, mutate: Mutation, only_options: bool = True) -> None:
+    def __init__(self, upstream: str, mutate: Mutation, only_options: bool = True,
+                 intercept: Intercept | None = None) -> None:
         self.upstream = urlsplit(upstream).netloc
         self.mutate = mutate
+        self.intercept = intercept
         self.only_options = only_options
         super().__init__(_ProxyHandler)
 
@@ -55,6 +59,10 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         proxy: MutatingProxy = self.server.owner
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
+        answer = proxy.intercept(self.command, self.path) if proxy.intercept else None
+        if answer is not None:
+            self._answer(*answer)
+            return
         conn = http.client.HTTPConnection(proxy.upstream, timeout=10)
         conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
         for name, value in self.headers.items():
@@ -65,6 +73,9 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         conn.close()
         if self.command == "OPTIONS" or not proxy.only_options:
             status, headers, data = proxy.mutate(self.command, self.path, status, headers, data)
+        self._answer(status, headers, data)
+
+    def _answer(self, status: int, headers: Headers, data: bytes) -> None:
         self.send_response_only(status)
         for name, value in headers:
             if name.lower() not in ("content-length", "connection", "transfer-encoding"):
