@@ -8,7 +8,18 @@ from dataclasses import dataclass, field
 from defusedxml import ElementTree as SafeET
 
 from . import browser
-from .cases.model import Absent, Check, Exact, Matcher, Present, ProbeRequest, Regex, Tokens
+from .cases.model import (
+    Absent,
+    Check,
+    CorsConfig,
+    Exact,
+    Matcher,
+    Present,
+    ProbeRequest,
+    Regex,
+    Tokens,
+    render_config,
+)
 from .exchange import Exchange
 
 ABSENT = "(absent)"
@@ -68,13 +79,18 @@ class Verdict:
         return "wire-only"
 
 
-def evaluate(checks: tuple[Check, ...], request: ProbeRequest, ex: Exchange) -> Verdict:
-    """Run every check against the exchange; never stop at the first mismatch."""
-    computed = compute_browser(request, ex)
+def evaluate(checks: tuple[Check, ...], request: ProbeRequest, ex: Exchange,
+             cors: CorsConfig | None = None, cors_read: bool = False) -> Verdict:
+    """Run every check against the exchange; never stop at the first mismatch.
+
+    With `cors_read`, `cors` is the configuration a GetBucketCors step read back (None: none).
+    """
+    computed = compute_browser(request, ex) if request.origin or request.raw_headers else None
     if ex.error:
         results = [CheckResult(c, False, f"no answer ({ex.error})") for c in checks]
         return Verdict(results, _expected_browser(checks), computed, ex.error)
-    error_code, error_message = error_fields(ex.body)
+    elements = error_elements(ex.body)
+    error_code, error_message = elements.get("Code"), elements.get("Message")
     results = []
     for check in checks:
         if check.subject == "browser":
@@ -86,6 +102,12 @@ def evaluate(checks: tuple[Check, ...], request: ProbeRequest, ex: Exchange) -> 
             actual = error_code if error_code is not None else ""
         elif check.subject == "error_message":
             actual = error_message if error_message is not None else ""
+        elif check.subject == "cors":
+            wants_vary = "response_vary=" in str(getattr(check.matcher, "value", ""))
+            actual = render_config(cors, vary=wants_vary) if cors_read else "(not read)"
+        elif check.element is not None:
+            value = elements.get(check.element)
+            actual = ABSENT if value is None else value
         else:
             header = ex.header(check.header or "")
             actual = ABSENT if header is None else header
@@ -131,15 +153,28 @@ def describe(matcher: Matcher) -> str:
 
 def error_fields(body: bytes) -> tuple[str | None, str | None]:
     """<Code> and <Message> of an XML error body, parsed as untrusted input."""
+    elements = error_elements(body)
+    return elements.get("Code"), elements.get("Message")
+
+
+def error_elements(body: bytes) -> dict[str, str]:
+    """The child elements of an <Error> body by local name (first of each), or {}.
+
+    The body is untrusted: defusedxml refuses entity tricks, and any parse failure means
+    "no error body" rather than an exception.
+    """
     if not body.strip().startswith(b"<"):
-        return None, None
+        return {}
     try:
         root = SafeET.fromstring(body)
-    except Exception:  # noqa: BLE001 - any parse failure (incl. defusedxml refusals) = no code
-        return None, None
+    except Exception:  # noqa: BLE001 - any parse failure (incl. defusedxml refusals) = no body
+        return {}
     if root.tag.rsplit("}", 1)[-1] != "Error":
-        return None, None
-    return root.findtext("Code"), root.findtext("Message")
+        return {}
+    out: dict[str, str] = {}
+    for child in root:
+        out.setdefault(child.tag.rsplit("}", 1)[-1], child.text or "")
+    return out
 
 
 def compute_browser(request: ProbeRequest, ex: Exchange) -> browser.Decision | None:

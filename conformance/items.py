@@ -80,10 +80,11 @@ class PreflightItem(pytest.Item):
         return self.stash[RECORD_KEY]
 
     def runtest(self) -> None:
-        """Provision (once per configuration), probe, evaluate."""
+        """Provision (once per configuration, or start the sequence), act, evaluate."""
         runner = self.config.stash[RUNNER_KEY]
         record = self.record
-        prov = runner.apply(self.case.cors)
+        prov = (runner.begin_sequence(self.case.path) if self.case.sequence
+                else runner.apply(self.case.cors))
         record.provisioned = prov
         if isinstance(prov.error, ProvisioningUnsupported):
             pytest.skip(f"provisioning unsupported: {prov.error}")
@@ -91,13 +92,33 @@ class PreflightItem(pytest.Item):
             pytest.skip(str(prov.error))
         if prov.error:
             raise prov.error
-        record.exchange = runner.fire(self.preflight.request)
-        checks = self.preflight.checks_for(self.dialect)
-        record.verdict = evaluate(checks, self.preflight.request, record.exchange)
+        record.verdict = self._act(runner)
         if record.verdict.outcome == "fail":
             n = len(record.verdict.failures)
             raise ExpectationError(f"{n} must-level mismatch(es)", rendered=diff_text(
                 record.verdict))
+
+    def _act(self, runner: Runner) -> Verdict:
+        """Send this item's request or configuration call and check the answer."""
+        pf, record = self.preflight, self.record
+        checks = pf.checks_for(self.dialect)
+        if pf.action == "probe":
+            record.exchange = runner.fire(pf.request)
+            return evaluate(checks, pf.request, record.exchange)
+        if runner.target.fixed_cors is not None:
+            pytest.skip("the target serves a fixed CORS configuration: no configuration calls")
+        cors, read = None, False
+        if pf.action == "put_cors":
+            assert pf.put is not None
+            _, record.exchange = runner.put_cors(pf.put)
+        elif pf.action == "get_cors":
+            result, cors, record.exchange = runner.get_cors()
+            read = result.ok or result.code == "NoSuchCORSConfiguration"
+        else:
+            _, record.exchange = runner.delete_cors()
+        if record.exchange is None:
+            raise ConformanceError(f"{pf.action} sent nothing")
+        return evaluate(checks, pf.request, record.exchange, cors=cors, cors_read=read)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         """A diff and the transcript for deviations; one line for other suite errors."""

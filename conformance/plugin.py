@@ -59,21 +59,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     first_seen: dict[str, int] = {}
     for i, item in enumerate(items):
         if isinstance(item, PreflightItem):
-            first_seen.setdefault(item.case.config_key, i)
+            first_seen.setdefault(_group(item), i)
 
     def order(pair: tuple[int, pytest.Item]) -> tuple[int, int]:
         i, item = pair
-        group = first_seen[item.case.config_key] if isinstance(item, PreflightItem) else i
-        return group, i
+        return (first_seen[_group(item)] if isinstance(item, PreflightItem) else i), i
 
     items[:] = [item for _, item in sorted(enumerate(items), key=order)]
-    for item in items:  # with `-n N --dist loadgroup` a configuration stays on one worker
+    for item in items:  # with `-n N --dist loadgroup` a group stays on one worker
         if isinstance(item, PreflightItem):
-            item.add_marker(pytest.mark.xdist_group(item.case.config_key))
+            item.add_marker(pytest.mark.xdist_group(_group(item)))
             known = config.stash[EXPECTED_KEY].get(item.nodeid)
             if known is not None:  # a known deviation: failing is expected, passing is news
                 item.add_marker(pytest.mark.xfail(
                     reason=f"known deviation: {known.reason}", strict=not known.intermittent))
+
+
+def _group(item: PreflightItem) -> str:
+    """Items sharing a configuration, or the steps of one sequence, run together in order."""
+    return f"sequence:{item.case.path}" if item.case.sequence else item.case.config_key
 
 
 def pytest_report_header(config: pytest.Config) -> str:

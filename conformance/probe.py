@@ -30,6 +30,9 @@ def browser_headers(req: ProbeRequest) -> list[tuple[str, str]]:
             headers.append(("Access-Control-Request-Headers", req.request_headers))
     if req.origin is not None:
         headers.append(("Origin", req.origin))
+    if req.body is not None:
+        headers.append(("Content-Type", req.content_type or "text/plain;charset=UTF-8"))
+        headers.append(("Content-Length", str(len(req.body.encode()))))
     headers += [
         ("User-Agent", USER_AGENT),
         ("Sec-Fetch-Mode", "cors"),
@@ -50,7 +53,8 @@ class Prober:
         """Send `req` to `url` (absolute, path included) and record the exchange."""
         if req.raw_headers is not None:
             return self._fire_raw(url, req)
-        return self._fire(url, req.method, browser_headers(req))
+        body = req.body.encode() if req.body is not None else None
+        return self._fire(url, req.method, browser_headers(req), body)
 
     def close(self) -> None:
         """Close every kept-alive connection."""
@@ -65,11 +69,13 @@ class Prober:
             self._connections[key] = cls(netloc, timeout=self.timeout)
         return self._connections[key]
 
-    def _fire(self, url: str, method: str, headers: list[tuple[str, str]]) -> Exchange:
+    def _fire(self, url: str, method: str, headers: list[tuple[str, str]],
+              body: bytes | None = None) -> Exchange:
         parts = urlsplit(url)
         target = _request_target(parts)
         sent = [("Host", parts.netloc), *headers]
-        ex = Exchange(method=method, url=url, target=target, request_headers=sent)
+        ex = Exchange(method=method, url=url, target=target, request_headers=sent,
+                      request_body=(body or b"").decode("utf-8", "replace"))
         start = time.perf_counter()
         for attempt in (1, 2):  # a kept-alive socket the server closed fails once; retry fresh
             conn = self._connection(parts.scheme, parts.netloc)
@@ -77,7 +83,7 @@ class Prober:
                 conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
                 for name, value in sent:
                     conn.putheader(name, value)
-                conn.endheaders()
+                conn.endheaders(body)
                 _read_response(conn.getresponse(), ex, conn)
                 break
             except _RETRYABLE as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from .cases.model import CorsConfig, ProbeRequest, config_key
+from .cases.model import CorsConfig, ProbeRequest, PutCors, config_key
 from .dialects import make_dialect
 from .dialects.base import CallResult, Dialect
 from .errors import (
@@ -70,6 +70,7 @@ class Runner:
         self._original: CorsConfig | None = None
         self._started = False
         self._changed = False  # whether this run changed the bucket's CORS configuration
+        self._sequence: str | None = None  # the sequence whose steps are running
         self._startup_error: ConformanceError | None = None
         self.provision_count = 0
 
@@ -146,6 +147,7 @@ class Runner:
         key = config_key(config)
         if self._current is not None and self._current.key == key:
             return self._current
+        self._sequence = None  # a provisioned configuration ends any sequence
         if key in self._failed:
             return self._failed[key]
         fixed = self.target.fixed_cors
@@ -214,6 +216,55 @@ class Runner:
             raise ProvisioningError(self.redact(result.message or "refused"),
                                     operation=operation, status=result.status, code=result.code)
 
+    # -- sequences -------------------------------------------------------------------------
+    def begin_sequence(self, name: str) -> Provisioned:
+        """A sequence starts on a bucket without CORS configuration (once per sequence)."""
+        if self._sequence == name:
+            return Provisioned(config_key(None), None)
+        prov = self.apply(None)
+        self._sequence = name if prov.error is None else None
+        return prov
+
+    def put_cors(self, put: PutCors) -> tuple[CallResult, Exchange | None]:
+        """A PutBucketCors step: the answer is the verdict, not a precondition."""
+        self._touch()
+        assert self._dialect is not None
+        start = len(self._dialect.log)
+        if put.config is not None:
+            result = self._dialect.put_cors(self.bucket, put.config)
+        else:
+            body = pad_body((put.raw_body or "").encode(), put.pad_to_bytes)
+            result = self._dialect.put_cors_raw(self.bucket, body, put.content_md5)
+        exchange = self._first_call(start)
+        if result.ok and put.config is not None:  # later steps probe it: wait for it
+            self._wait_in_effect(put.config)
+        return result, exchange
+
+    def get_cors(self) -> tuple[CallResult, CorsConfig | None, Exchange | None]:
+        """A GetBucketCors step."""
+        self.ensure_started()
+        assert self._dialect is not None
+        start = len(self._dialect.log)
+        result, config = self._dialect.get_cors(self.bucket)
+        return result, config, self._first_call(start)
+
+    def delete_cors(self) -> tuple[CallResult, Exchange | None]:
+        """A DeleteBucketCors step."""
+        self._touch()
+        assert self._dialect is not None
+        start = len(self._dialect.log)
+        return self._dialect.delete_cors(self.bucket), self._first_call(start)
+
+    def _touch(self) -> None:
+        """A step is about to change the configuration: forget what was provisioned."""
+        self.ensure_started()
+        self._current, self._changed = None, True
+
+    def _first_call(self, start: int) -> Exchange | None:
+        """The exchange a step's own call produced (the log may grow by polling after it)."""
+        assert self._dialect is not None
+        return self._dialect.log[start] if len(self._dialect.log) > start else None
+
     # -- probing ---------------------------------------------------------------------------
     def fire(self, req: ProbeRequest) -> Exchange:
         """Send one preflight or actual request to the bucket the case asks for."""
@@ -221,6 +272,16 @@ class Runner:
             raise TargetError("target has no endpoint", target=self.target.name)
         bucket = self.missing_bucket if req.bucket == "missing" else self.bucket
         return self._prober.fire(self.target.object_url(bucket, req.path), req)
+
+
+def pad_body(body: bytes, size: int | None) -> bytes:
+    """Grow an XML body to `size` bytes with a comment before its last closing tag."""
+    if not size or len(body) >= size:
+        return body
+    cut = body.rfind(b"</")
+    cut = len(body) if cut < 0 else cut
+    filler = size - len(body) - len(b"<!---->")
+    return body[:cut] + b"<!--" + b"x" * max(filler, 0) + b"-->" + body[cut:]
 
 
 def same_config(seen: CorsConfig | None, wanted: CorsConfig) -> bool:

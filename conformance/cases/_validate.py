@@ -98,11 +98,7 @@ def _message(err: ValidationError) -> str:
         hint = did_you_mean(str(inst), [str(a) for a in allowed])
         return f"{_show(inst)} is not one of {', '.join(map(str, allowed))}{hint}"
     if v in ("oneOf", "anyOf") and _only_required(err):
-        names = [b["required"][0] for b in val]
-        given = [n for n in names if n in inst]
-        if given:
-            return f"give only one of {', '.join(names)}, not {' and '.join(given)}"
-        return f"needs one of {', '.join(names)}"
+        return _alternatives_message([b["required"] for b in val], inst)
     if v == "pattern":
         hint = next((h for marker, h in _PATTERN_HINTS.items() if marker in val), None)
         if hint:
@@ -125,6 +121,20 @@ def _message(err: ValidationError) -> str:
     if v == "uniqueItems":
         return f"{_show(inst)} has duplicate items"
     return err.message
+
+
+def _alternatives_message(branches: list[list[str]], inst: dict) -> str:
+    """Which of several alternative key sets is meant, and what it lacks or has too much."""
+    complete = [b for b in branches if all(k in inst for k in b)]
+    if len(complete) > 1:
+        given = [b[0] for b in complete]
+        return (f"give only one of {', '.join(b[0] for b in branches)}, "
+                f"not {' and '.join(given)}")
+    partial = [b for b in branches if any(k in inst for k in b)]
+    if partial:
+        missing = [k for k in partial[0] if k not in inst]
+        return f"missing required field {missing[0]!r}"
+    return f"needs one of {', '.join(b[0] for b in branches)}"
 
 
 def did_you_mean(word: str, choices: list[str]) -> str:

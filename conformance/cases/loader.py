@@ -21,8 +21,10 @@ from .model import (
     Preflight,
     Present,
     ProbeRequest,
+    PutCors,
     Regex,
     Tokens,
+    render_config,
 )
 
 
@@ -69,23 +71,25 @@ def _semantic_errors(data: dict, lines: dict[Path, int], file: str) -> list[Case
         errors.append(CaseFormatError(message, file=file, line=line_of(path, lines),
                                       pointer=format_path(path)))
 
+    kind = "steps" if "steps" in data else "preflights"
     seen: dict[str, int] = {}
-    for i, pf in enumerate(data["preflights"]):
+    for i, pf in enumerate(data[kind]):
         if pf["name"] in seen:
-            add(f"name {pf['name']!r} is already used by preflights[{seen[pf['name']]}]",
-                ("preflights", i, "name"))
+            add(f"name {pf['name']!r} is already used by {kind}[{seen[pf['name']]}]",
+                (kind, i, "name"))
         seen.setdefault(pf["name"], i)
-        req = pf["request"]
+        req = pf.get("request", {})
         built = [k for k in ("origin", "request_method", "request_headers") if k in req]
         if "raw_headers" in req and built:
             add(f"raw_headers replaces {', '.join(built)}; put those lines in raw_headers",
-                ("preflights", i, "request", built[0]))
+                (kind, i, "request", built[0]))
         for where, expect in _expects(pf):
-            for name, matcher in expect.get("headers", {}).items():
-                if isinstance(matcher, dict) and "regex" in matcher:
-                    problem = regex_errors(matcher["regex"])
-                    if problem:
-                        add(problem, ("preflights", i, *where, "headers", name, "regex"))
+            for group in ("headers", "error"):
+                for name, matcher in expect.get(group, {}).items():
+                    if isinstance(matcher, dict) and "regex" in matcher:
+                        problem = regex_errors(matcher["regex"])
+                        if problem:
+                            add(problem, (kind, i, *where, group, name, "regex"))
     return errors
 
 
@@ -99,13 +103,15 @@ def _build_case(data: dict, lines: dict[Path, int], file: str) -> Case:
     spec = tuple(data["spec"])
     level = data.get("level", "must")
     dialects = tuple(data.get("dialects", DIALECTS))
+    kind = "steps" if "steps" in data else "preflights"
     preflights = tuple(
-        _build_preflight(pf, lines.get(("preflights", i), 1), spec, level, dialects)
-        for i, pf in enumerate(data["preflights"])
+        _build_preflight(pf, lines.get((kind, i), 1), spec, level, dialects)
+        for i, pf in enumerate(data[kind])
     )
     return Case(
         path=file, title=data["title"], spec=spec, dialects=dialects,
-        cors=_build_config(data["cors"]), preflights=preflights, line=1,
+        cors=_build_config(data.get("cors")), preflights=preflights, line=1,
+        sequence=kind == "steps",
     )
 
 
@@ -139,8 +145,17 @@ def _build_preflight(
         d: _build_checks(_merge(pf["expect"], pf.get("variants", {}).get(d)), level, spec)
         for d in dialects
     }
-    return Preflight(name=pf["name"], line=line, request=_build_request(pf["request"]),
-                     checks=checks, spec=spec)
+    action = next((a for a in ("put_cors", "get_cors", "delete_cors") if a in pf), "probe")
+    put = _build_put(pf["put_cors"]) if action == "put_cors" else None
+    return Preflight(name=pf["name"], line=line, request=_build_request(pf.get("request", {})),
+                     checks=checks, spec=spec, action=action, put=put)
+
+
+def _build_put(raw: dict) -> PutCors:
+    if "raw_body" not in raw:
+        return PutCors(config=_build_config(raw))
+    return PutCors(raw_body=raw["raw_body"], pad_to_bytes=raw.get("pad_to_bytes"),
+                   content_md5=raw.get("content_md5", "auto"))
 
 
 def _merge(expect: dict, variant: dict | None) -> dict:
@@ -169,6 +184,8 @@ def _build_request(raw: dict) -> ProbeRequest:
         request_headers=headers,
         credentials=raw.get("credentials", False),
         raw_headers=None if raw_headers is None else tuple((n, v) for n, v in raw_headers),
+        body=raw.get("body"),
+        content_type=raw.get("content_type"),
     )
 
 
@@ -178,9 +195,14 @@ def _build_checks(expect: dict, level: str, spec: tuple[str, ...]) -> tuple[Chec
         if subject in expect:
             value, lv, sp = _unwrap(expect[subject], level, spec)
             checks.append(Check(subject, Exact(value), lv, sp))
-    for name, raw in expect.get("headers", {}).items():
-        matcher, lv, sp = _header_matcher(raw, level, spec)
-        checks.append(Check(f"header:{name}", matcher, lv, sp))
+    if "cors" in expect:
+        checks.append(Check("cors", Exact(render_config(_build_config(expect["cors"]))),
+                            level, spec))
+    for group in ("headers", "error"):
+        prefix = "header" if group == "headers" else "error"
+        for name, raw in expect.get(group, {}).items():
+            matcher, lv, sp = _header_matcher(raw, level, spec)
+            checks.append(Check(f"{prefix}:{name}", matcher, lv, sp))
     return tuple(checks)
 
 

@@ -35,10 +35,43 @@ class CorsConfig:
         return asdict(self)
 
 
+def render_config(config: CorsConfig | None, vary: bool = True) -> str:
+    """A configuration on one line, as diffs show it and as `cors` checks compare it.
+
+    `response_vary` unset in an expected configuration means "not compared" (S3 has none), so
+    the actual one is then rendered without it (vary=False).
+    """
+    if config is None:
+        return "(no configuration)"
+    rules = []
+    for i, r in enumerate(config.rules, 1):
+        parts = [f"origins={','.join(r.allowed_origins)}", f"methods={','.join(r.allowed_methods)}"]
+        if r.allowed_headers:
+            parts.append(f"headers={','.join(r.allowed_headers)}")
+        if r.expose_headers:
+            parts.append(f"expose={','.join(r.expose_headers)}")
+        if r.max_age_seconds is not None:
+            parts.append(f"max_age={r.max_age_seconds}")
+        rules.append(f"rule{i}[{' '.join(parts)}]")
+    if vary and config.response_vary is not None:
+        rules.append(f"response_vary={str(config.response_vary).lower()}")
+    return " ".join(rules)
+
+
 def config_key(config: CorsConfig | None) -> str:
     """A stable digest of a configuration: equal configurations provision once."""
     data = None if config is None else config.to_dict()
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class PutCors:
+    """A PutBucketCors step: a configuration the SDK serialises, or a raw body."""
+
+    config: CorsConfig | None = None
+    raw_body: str | None = None
+    pad_to_bytes: int | None = None
+    content_md5: str = "auto"  # auto | omit | a literal header value
 
 
 @dataclass(frozen=True)
@@ -53,6 +86,8 @@ class ProbeRequest:
     request_headers: str | None = None  # the Access-Control-Request-Headers value as sent
     credentials: bool = False
     raw_headers: tuple[tuple[str, str], ...] | None = None
+    body: str | None = None
+    content_type: str | None = None
 
     @property
     def requested_header_names(self) -> tuple[str, ...]:
@@ -101,7 +136,8 @@ Matcher = Union[Exact, Tokens, Absent, Present, Regex]  # noqa: UP007 - runtime 
 class Check:
     """One expectation: which part of the answer, how it is matched, and how much it matters."""
 
-    subject: str  # "status", "error_code", "error_message", "browser" or "header:<Name>"
+    # "status", "error_code", "error_message", "browser", "cors", "header:<Name>", "error:<Elem>"
+    subject: str
     matcher: Matcher
     level: Level = "must"
     spec: tuple[str, ...] = ()
@@ -111,16 +147,23 @@ class Check:
         """The header name for header checks, else None."""
         return self.subject[len("header:"):] if self.subject.startswith("header:") else None
 
+    @property
+    def element(self) -> str | None:
+        """The XML error element for error-body checks, else None."""
+        return self.subject[len("error:"):] if self.subject.startswith("error:") else None
+
 
 @dataclass(frozen=True)
 class Preflight:
-    """One request of a case, with the checks for each dialect it runs in."""
+    """One request (or sequence step) of a case, with the checks for each dialect it runs in."""
 
     name: str
     line: int
     request: ProbeRequest
     checks: dict[str, tuple[Check, ...]]  # dialect -> checks (variants already merged)
     spec: tuple[str, ...] = ()
+    action: Literal["probe", "put_cors", "get_cors", "delete_cors"] = "probe"
+    put: PutCors | None = None
 
     def checks_for(self, dialect: str) -> tuple[Check, ...]:
         """The checks that apply when the target speaks `dialect`."""
@@ -145,6 +188,7 @@ class Case:
     cors: CorsConfig | None
     preflights: tuple[Preflight, ...]
     line: int = 1
+    sequence: bool = False  # steps run in order on one bucket; no configuration is provisioned
     extras: dict = field(default_factory=dict, compare=False)
 
     @property

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -23,6 +25,15 @@ class CallResult:
         return 200 <= self.status < 300
 
 
+def content_md5_header(body: bytes, mode: str) -> str | None:
+    """The Content-MD5 value to send for `body`: auto (correct), omit (None), or literal."""
+    if mode == "omit":
+        return None
+    if mode == "auto":
+        return base64.b64encode(hashlib.md5(body).digest()).decode()  # noqa: S324 - protocol
+    return mode
+
+
 class Dialect(Protocol):
     """Bucket and CORS management in one wire dialect (signed by a maintained SDK)."""
 
@@ -39,6 +50,13 @@ class Dialect(Protocol):
 
     def put_cors(self, bucket: str, config: CorsConfig) -> CallResult:
         """PutBucketCors with exactly this configuration."""
+        ...
+
+    def put_cors_raw(self, bucket: str, body: bytes, content_md5: str = "auto") -> CallResult:
+        """PutBucketCors with a raw body (malformed or out-of-range configurations).
+
+        `content_md5`: "auto" the right digest, "omit" none, anything else sent as is.
+        """
         ...
 
     def get_cors(self, bucket: str) -> tuple[CallResult, CorsConfig | None]:

@@ -15,7 +15,7 @@ from ..errors import ProvisioningError
 from ..exchange import BODY_LIMIT, Exchange
 from ..expect import error_fields
 from ..targets import Credentials, Target
-from .base import CallResult
+from .base import CallResult, content_md5_header
 
 
 class _RecordingHttpClient(oss.HttpClient):
@@ -84,6 +84,17 @@ class OssDialect:
         """PutBucketCors with exactly this configuration."""
         request = oss.PutBucketCorsRequest(bucket=bucket, cors_configuration=_to_sdk(config))
         return self._call("PutBucketCors", lambda: self._client.put_bucket_cors(request))
+
+    def put_cors_raw(self, bucket: str, body: bytes, content_md5: str = "auto") -> CallResult:
+        """PutBucketCors with a raw body, signed by the SDK's generic operation call."""
+        headers = {"Content-Type": "application/xml"}
+        md5 = content_md5_header(body, content_md5)
+        if md5 is not None:
+            headers["Content-MD5"] = md5
+        op = oss.OperationInput(
+            op_name="PutBucketCors", method="PUT", headers=headers, parameters={"cors": ""},
+            body=body, bucket=bucket, op_metadata={"sub-resource": ["cors"]})
+        return self._call("PutBucketCors", lambda: self._client.invoke_operation(op))
 
     def get_cors(self, bucket: str) -> tuple[CallResult, CorsConfig | None]:
         """GetBucketCors; None when the bucket has no configuration."""

@@ -10,12 +10,13 @@ from urllib.parse import urlsplit
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.httpchecksum import Crc32Checksum
 
 from ..cases.model import CorsConfig, CorsRule
 from ..errors import ProvisioningError
 from ..exchange import BODY_LIMIT, Exchange
 from ..targets import Credentials, Target
-from .base import CallResult
+from .base import CallResult, content_md5_header
 
 
 class _Recorder:
@@ -68,6 +69,10 @@ class _Recorder:
             self._pending = None
 
 
+_INTEGRITY_HEADERS = {"content-md5", "content-length", "x-amz-checksum-crc32",
+                      "x-amz-sdk-checksum-algorithm", "x-amz-trailer"}
+
+
 class S3Dialect:
     """Bucket and CORS management in the S3 dialect."""
 
@@ -113,6 +118,34 @@ class S3Dialect:
         body = to_botocore(config)
         return self._call("PutBucketCors", lambda: self._client.put_bucket_cors(
             Bucket=bucket, CORSConfiguration=body))[0]
+
+    def put_cors_raw(self, bucket: str, body: bytes, content_md5: str = "auto") -> CallResult:
+        """PutBucketCors with a raw body, still signed by botocore.
+
+        botocore serialises a placeholder configuration; just before signing, the body is
+        swapped for the raw bytes and the integrity headers are made to describe them.
+        """
+        def swap(request: Any, **_: Any) -> None:
+            request.data = body
+            for name in [h for h in request.headers if h.lower() in _INTEGRITY_HEADERS]:
+                del request.headers[name]
+            crc = Crc32Checksum()
+            crc.update(body)
+            request.headers["x-amz-checksum-crc32"] = crc.b64digest()
+            request.headers["x-amz-sdk-checksum-algorithm"] = "CRC32"
+            request.headers["Content-Length"] = str(len(body))
+            md5 = content_md5_header(body, content_md5)
+            if md5 is not None:
+                request.headers["Content-MD5"] = md5
+
+        events = self._client.meta.events
+        events.register_first("before-sign.s3.PutBucketCors", swap, unique_id="raw-cors")
+        try:
+            placeholder = {"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]}
+            return self._call("PutBucketCors", lambda: self._client.put_bucket_cors(
+                Bucket=bucket, CORSConfiguration=placeholder))[0]
+        finally:
+            events.unregister("before-sign.s3.PutBucketCors", unique_id="raw-cors")
 
     def get_cors(self, bucket: str) -> tuple[CallResult, CorsConfig | None]:
         """GetBucketCors; None when the bucket has no configuration."""
