@@ -1,0 +1,238 @@
+"""`oss-conformance coverage`, run in-process through its own parser, and the clause index."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conformance import coverage
+from conformance.cases.model import Case
+from conformance.spec import clauses, level_by_evidence, parse_index
+from tests.conftest import REPO
+
+REFERENCE = Path("/work/shared/reference/oss-cors.md")
+TOTALS = re.compile(r"^coverage: 93 clauses, (\d+) observable: (\d+) covered, (\d+) explained, "
+                    r"(\d+) missing; (\d+) preflights in (\d+) files; (\d+) error\(s\), "
+                    r"(\d+) warning\(s\)$", re.M)
+CASE = """\
+title: a tiny case
+spec: [OSS-21]
+cors:
+  rules:
+    - allowed_origins: [http://a.test]
+      allowed_methods: [GET]
+preflights:
+  - name: granted
+    request: {{origin: http://a.test, request_method: GET}}
+    expect:
+      status: 200
+      headers:
+        Access-Control-Allow-Origin: {matcher}
+"""
+
+
+def run_coverage(*argv: str) -> tuple[int, str, str]:
+    parser = argparse.ArgumentParser()
+    coverage.add_parser(parser.add_subparsers(dest="command"))
+    out, err = io.StringIO(), io.StringIO()
+    code = coverage.run(parser.parse_args(["coverage", *argv]), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def corpus(tmp_path: Path, matcher: str = "http://a.test", unexplained: tuple[str, ...] = (),
+           extra: str = "") -> Path:
+    """A one-case corpus whose UNCOVERED.yaml explains every other observable clause."""
+    cases = tmp_path / "cases"
+    (cases / "area").mkdir(parents=True)
+    text = CASE.format(matcher=matcher)
+    (cases / "area" / "tiny.yaml").write_text(text)
+    cited = set(re.findall(r"OSS-\d+", text))
+    reasons = [f"{c.id}: reason {c.id}" for c in clauses().values()
+               if c.observable and c.id not in cited | set(unexplained)]
+    (cases / "UNCOVERED.yaml").write_text("\n".join(reasons) + "\n" + extra)
+    return cases
+
+
+def test_the_real_corpus_covers_or_explains_every_observable_clause(monkeypatch):
+    monkeypatch.chdir(REPO)
+    code, out, err = run_coverage()
+    totals = TOTALS.search(out)
+    assert totals, out[-500:]
+    observable, covered, explained, missing, _, _, errors, _ = map(int, totals.groups())
+    assert (code, missing, errors) == (0, 0, 0), err
+    assert covered + explained == observable
+    assert "error:" not in err
+    assert "cases/preflight/options-page-sample.yaml::sample preflight from the Options page" in out
+
+
+def test_every_uncovered_entry_of_the_real_corpus_is_needed(monkeypatch):
+    monkeypatch.chdir(REPO)
+    assert "stale" not in run_coverage()[2]
+
+
+def test_a_clause_neither_cited_nor_explained_fails_and_is_named(tmp_path):
+    code, out, err = run_coverage(str(corpus(tmp_path, unexplained=("OSS-17", "OSS-55"))))
+    assert code == 1
+    named = [line for line in err.splitlines() if "is neither cited" in line]
+    assert [line.split()[1] for line in named] == ["OSS-17", "OSS-55"]
+    assert named[0].startswith("error: OSS-17 (§1, doc) is neither cited by a case nor explained")
+    assert ", 2 missing; 1 preflights in 1 files;" in out
+    assert "OSS-17 §1  doc→must    MISSING: no matching rule gives 403" in out
+
+
+def test_a_tmp_corpus_with_everything_explained_passes(tmp_path):
+    code, out, err = run_coverage(str(corpus(tmp_path)))
+    assert (code, err) == (0, "")
+    assert "    must             " + str(tmp_path / "cases/area/tiny.yaml") + "::granted" in out
+
+
+def test_a_stale_uncovered_entry_is_a_warning(tmp_path):
+    cases = corpus(tmp_path, extra="OSS-21: no case yet\n")
+    code, _, err = run_coverage(str(cases))
+    line = len((cases / "UNCOVERED.yaml").read_text().splitlines())
+    assert code == 0
+    assert err.strip() == (f"{cases / 'UNCOVERED.yaml'}:{line}: warning: OSS-21 is cited by 1 "
+                           f"preflight(s) (first: {cases / 'area/tiny.yaml'}::granted); remove "
+                           "its stale entry")
+
+
+def test_an_entry_for_a_clause_that_is_not_observable_is_a_warning(tmp_path):
+    code, _, err = run_coverage(str(corpus(tmp_path, extra="OSS-80: SDK usage\n")))
+    assert code == 0
+    assert "warning: OSS-80 needs no entry (not observable: SDK usage)" in err
+
+
+def test_an_unknown_clause_cited_by_a_case_is_an_error(tmp_path):
+    cases = corpus(tmp_path, matcher="{exact: http://a.test, spec: [OSS-21, OSS-94]}")
+    code, out, err = run_coverage(str(cases))
+    assert code == 2
+    assert err.strip() == (f"{cases / 'area/tiny.yaml'}:13: error: OSS-94 is not a clause of the "
+                           "reference (OSS-1 … OSS-93)")
+    assert "; 1 error(s), 0 warning(s)" in out
+
+
+def test_must_citing_only_an_uncertain_clause_is_a_level_warning(tmp_path):
+    code, _, err = run_coverage(str(corpus(tmp_path, matcher="{exact: http://a.test, spec: "
+                                                             "[OSS-23]}")))
+    assert code == 0
+    assert err.strip() == (
+        f"{tmp_path / 'cases/area/tiny.yaml'}:8: warning: 'granted': "
+        "header:Access-Control-Allow-Origin is asserted at must, but it cites only "
+        "OSS-23 [unc], which supports at most may")
+
+
+@pytest.mark.parametrize("matcher", [
+    "{exact: http://a.test, level: may, spec: [OSS-23]}",       # level follows the evidence
+    "{exact: http://a.test, spec: [OSS-23, OSS-21]}",           # one [doc] clause backs must
+    "{exact: http://a.test, spec: [OSS-23, 'oss:Options']}",    # so does a document anchor
+])
+def test_levels_the_evidence_supports_are_not_warned_about(tmp_path, matcher):
+    assert run_coverage(str(corpus(tmp_path, matcher=matcher)))[2] == ""
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ("OSS-17: [not, a, string]", "OSS-17: ['not', 'a', 'string'] is not a string"),
+    ("OSS-17: ''", "OSS-17: must not be empty"),
+    ("OSS-x: typo", "'OSS-x' is not a clause id such as OSS-38"),
+    ("OSS-94: no such clause", "OSS-94 is not a clause of the reference (OSS-1 … OSS-93)"),
+])
+def test_a_bad_uncovered_entry_is_a_one_line_error_with_its_line(tmp_path, entry, message):
+    cases = corpus(tmp_path, unexplained=("OSS-17",), extra=entry + "\n")
+    code, _, err = run_coverage(str(cases))
+    line = len((cases / "UNCOVERED.yaml").read_text().splitlines())
+    assert code == 2
+    assert f"{cases / 'UNCOVERED.yaml'}:{line}: error: {message}" in err.splitlines()
+
+
+def test_uncovered_yaml_that_is_not_a_mapping_is_an_error(tmp_path):
+    cases = corpus(tmp_path)
+    (cases / "UNCOVERED.yaml").write_text("- OSS-17\n")
+    code, _, err = run_coverage(str(cases))
+    assert code == 2
+    assert f"{cases / 'UNCOVERED.yaml'}:1: error: ['OSS-17'] is not a mapping" in err
+
+
+def test_a_broken_case_file_and_a_missing_path_exit_2(tmp_path):
+    cases = corpus(tmp_path)
+    (cases / "area" / "broken.yaml").write_text("title: [\n")
+    code, _, err = run_coverage(str(cases))
+    assert code == 2 and "broken.yaml:2: error: invalid YAML" in err
+    code, _, err = run_coverage(str(tmp_path / "nowhere"))
+    assert code == 2 and err.strip().endswith("nowhere: no such file or folder")
+
+
+def test_an_explicit_uncovered_file_is_used_and_must_exist(tmp_path):
+    cases = corpus(tmp_path)
+    moved = tmp_path / "elsewhere.yaml"
+    (cases / "UNCOVERED.yaml").rename(moved)
+    assert run_coverage(str(cases))[0] == 1  # no UNCOVERED.yaml beside the cases
+    assert run_coverage(str(cases), "--uncovered", str(moved))[0] == 0
+    code, _, err = run_coverage(str(cases), "--uncovered", str(tmp_path / "none.yaml"))
+    assert code == 2 and "none.yaml: error: cannot read" in err
+
+
+def test_json_has_the_same_totals_and_every_clause(tmp_path, monkeypatch):
+    monkeypatch.chdir(REPO)
+    code, out, err = run_coverage("--json")
+    data = json.loads(out)
+    assert (code, err, data["exit_status"]) == (0, "", 0)
+    assert [c["id"] for c in data["clauses"]] == [f"OSS-{n}" for n in range(1, 94)]
+    assert data["totals"]["missing"] == 0 and data["uncovered_file"] == "cases/UNCOVERED.yaml"
+    text_totals = TOTALS.search(run_coverage()[1])
+    assert text_totals and int(text_totals[2]) == data["totals"]["covered"]
+    by_id = {c["id"]: c for c in data["clauses"]}
+    assert by_id["OSS-38"]["status"] == "explained" and "configuration-level" in by_id[
+        "OSS-38"]["reason"]
+    assert by_id["OSS-80"]["status"] == "not-observable"
+    cite = by_id["OSS-21"]["citations"][0]
+    assert cite["node"] == f"{cite['file']}::{cite['preflight']}" and cite["levels"]
+
+
+def test_json_lists_findings(tmp_path):
+    code, out, _ = run_coverage(str(corpus(tmp_path, unexplained=("OSS-17",))), "--json")
+    data = json.loads(out)
+    assert code == data["exit_status"] == 1
+    assert [(f["kind"], f["clause"]) for f in data["findings"]] == [("missing", "OSS-17")]
+
+
+def test_the_clause_index_has_every_clause_once_in_order():
+    index = clauses()
+    assert list(index) == [f"OSS-{n}" for n in range(1, 94)]
+    assert level_by_evidence() == {"doc": "must", "obs": "should", "unc": "may"}
+    assert all(c.level == level_by_evidence()[c.evidence] and c.summary for c in index.values())
+    assert {c.id for c in index.values() if c.section == "6"} == {
+        f"OSS-{n}" for n in range(74, 85)}
+    assert not any(index[f"OSS-{n}"].observable for n in range(74, 85))
+    assert all(c.note for c in index.values() if not c.observable)
+
+
+@pytest.mark.skipif(not REFERENCE.is_file(), reason="shared reference not available")
+def test_the_clause_index_matches_the_reference_sections():
+    section, found = None, {}
+    for line in REFERENCE.read_text(encoding="utf-8").splitlines():
+        if m := re.match(r"^## (\d+b?)\. ", line):
+            section = m[1]
+        elif m := re.match(r"^- (OSS-\d+) ", line):
+            found[m[1]] = section
+    assert found == {c.id: c.section for c in clauses().values()}
+
+
+def test_a_malformed_index_is_refused():
+    with pytest.raises(ValueError, match="evidence must be one of doc, obs, unc"):
+        parse_index("levels: {doc: must, obs: should, unc: may}\nclauses:\n"
+                    "  - {id: OSS-1, section: '0', evidence: strong, observable: true, "
+                    "summary: s}\n")
+
+
+def test_coverage_reads_every_kind_of_item_a_case_has():
+    # A tripwire: coverage reads citations from Case.preflights (sequence steps are Preflight
+    # items too). If the model gains another collection of items, count its citations as well,
+    # or coverage silently under-reports; then add the field here.
+    collections = {f.name for f in dataclasses.fields(Case) if str(f.type).startswith("tuple[")}
+    assert collections == {"spec", "dialects", "preflights"}
