@@ -1,4 +1,7 @@
-"""`oss-conformance`: run | validate | serve. main() returns an ExitStatus; streams are injected."""
+"""`oss-conformance`: run | validate | serve | matrix | coverage.
+
+main() returns an ExitStatus; its streams are injected so tests run the CLI in-process.
+"""
 
 from __future__ import annotations
 
@@ -61,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=0)
     serve.add_argument("--region", default="cn-hangzhou")
     serve.add_argument("--latency-ms", type=int, default=0, help="delay every response")
+
+    from .report import matrix
+
+    matrix.add_parser(sub)
     return parser
 
 
@@ -77,6 +84,10 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
             return validate(args.paths, out, err)
         if args.command == "serve":
             return serve(args, out)
+        if args.command == "matrix":
+            from .report import matrix
+
+            return matrix.run(args, out, err)
         from .run import run_suite
 
         return run_suite(args, out, err)

@@ -15,7 +15,8 @@ SNAPSHOTS = {
     "wrong-type.yaml": ["wrong-type.yaml:8: preflights[0].expect.status: 'abc' is not an integer"],
     "unknown-key.yaml": [
         "unknown-key.yaml:8: preflights[0].expect.stauts: unknown key 'stauts' "
-        "(did you mean 'status'?); allowed: browser, error_code, error_message, headers, status"],
+        "(did you mean 'status'?); allowed: browser, cors, error, error_code, error_message, "
+        "headers, status"],
     "missing-field.yaml": [
         "missing-field.yaml:5: cors.rules[0]: missing required field 'allowed_methods'"],
     "misspelt-matcher.yaml": [
