@@ -28,7 +28,7 @@ class ExitStatus(IntEnum):
 
 
 TARGET_FLAGS = ("target", "endpoint", "dialect", "bucket", "signature_version", "region",
-                "addressing", "latency_ms", "expectations")
+                "addressing", "latency_ms", "expectations", "max_rps")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--region")
     run.add_argument("--addressing", choices=("path", "virtual"))
     run.add_argument("--latency-ms", help="embedded reference only: delay every answer")
+    run.add_argument("--max-rps", help="at most this many requests a second to the target")
+    run.add_argument("--dry-run", action="store_true",
+                     help="print the plan (bucket, configuration changes, requests); send nothing")
     run.add_argument("-n", dest="workers", help="parallel workers (pytest-xdist), e.g. 4 or auto")
     run.add_argument("--expectations", help="known deviations file of the target")
     run.add_argument("--update-expectations", action="store_true",
@@ -68,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     from .report import matrix
 
     matrix.add_parser(sub)
+    from . import restore_cli
+
+    restore_cli.add_parser(sub)
+    from . import coverage
+
+    coverage.add_parser(sub)
     return parser
 
 
@@ -84,6 +93,14 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
             return validate(args.paths, out, err)
         if args.command == "serve":
             return serve(args, out)
+        if args.command == "coverage":
+            from . import coverage
+
+            return coverage.run(args, out, err)
+        if args.command == "restore":
+            from . import restore_cli
+
+            return restore_cli.run(args, out, err)
         if args.command == "matrix":
             from .report import matrix
 

@@ -29,6 +29,8 @@ _OPTIONS: list[tuple[str, str, str, tuple[str, ...] | None]] = [
     ("--latency-ms", "conformance_latency_ms",
      "embedded reference endpoint only: delay every answer by this many ms (simulates a remote "
      "endpoint)", None),
+    ("--max-rps", "conformance_max_rps",
+     "at most this many requests a second to the target (politeness to real endpoints)", None),
     ("--expectations", "conformance_expectations",
      "known deviations of the target (default: expectations/<target name>.yaml if present)",
      None),
@@ -44,6 +46,8 @@ def register(parser: pytest.Parser) -> None:
         dest = ini
         group.addoption(flag, dest=dest, default=None, choices=choices, help=help_text)
         parser.addini(ini, help=f"default for {flag}: {help_text}", default=None)
+    group.addoption("--dry-run", action="store_true", default=False,
+                    help="print the plan (bucket, configuration changes, requests); send nothing")
     group.addoption("--update-expectations", action="store_true", default=False,
                     help="rewrite the expectations file from this run's failures")
     parser.addini("conformance_case_roots", type="paths", default=[],
@@ -79,7 +83,16 @@ def build_settings(config: pytest.Config) -> Settings:
         raise pytest.UsageError("--latency-ms must not be negative")
     if latency_ms and not target.embedded:
         raise pytest.UsageError("--latency-ms applies only to the embedded reference endpoint")
-    return Settings(target=target, latency_ms=latency_ms)
+    max_rps = value(config, "conformance_max_rps")
+    try:
+        rps = float(max_rps or 0)
+    except ValueError:
+        raise pytest.UsageError(f"--max-rps {max_rps!r} is not a number") from None
+    if target.bucket_policy == "existing" and getattr(config.option, "numprocesses", None) \
+            and not hasattr(config, "workerinput"):
+        raise pytest.UsageError("an existing bucket is changed one configuration at a time: "
+                                "run it without -n")
+    return Settings(target=target, latency_ms=latency_ms, max_rps=rps)
 
 
 def _target(config: pytest.Config) -> Target:

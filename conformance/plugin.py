@@ -80,6 +80,21 @@ def _group(item: PreflightItem) -> str:
     return f"sequence:{item.case.path}" if item.case.sequence else item.case.config_key
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> bool | None:
+    """--dry-run: print the plan instead of running; the runner never starts."""
+    if not session.config.getoption("dry_run", False):
+        return None
+    from .plan import make_plan, render_plan
+
+    items = [i for i in session.items if isinstance(i, PreflightItem)]
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    for line in render_plan(make_plan(items), session.config.stash[RUNNER_KEY].target):
+        if reporter is not None:
+            reporter.write_line(line)
+    return True
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     """Say which target the run judges."""
     t = config.stash[RUNNER_KEY].target
@@ -115,7 +130,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     """Leave the target as found, then write results.json."""
     config = session.config
     runner = config.stash[RUNNER_KEY]
-    config.stash[PROBLEMS_KEY].extend(runner.stop())
+    problems = runner.stop()
+    config.stash[PROBLEMS_KEY].extend(problems)
+    if any(p.startswith("RESTORE FAILED") for p in problems):
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR  # never a green run after that
     collector = config.stash[COLLECTOR_KEY]
     if config.getoption("update_expectations", False) and collector.records:
         from .expectations import write_expectations
@@ -150,7 +168,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             if r["classification"] in ("new deviation", "unexpected pass", "error"):
                 terminalreporter.line(f"{r['classification']}: {r['nodeid']}")
     for problem in config.stash[PROBLEMS_KEY]:
-        terminalreporter.write_line(f"conformance: {problem}")
+        loud = problem.startswith("RESTORE FAILED")
+        terminalreporter.write_line(f"conformance: {problem}", red=loud, bold=loud)
 
 
 @pytest.hookimpl(optionalhook=True)

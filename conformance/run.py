@@ -45,16 +45,19 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
     argv = [*args.paths, "-p", "no:cacheprovider", "--assert=plain",
             "--continue-on-collection-errors",
             "-o", "conformance_case_roots=" + " ".join(roots),
-            "-o", "testpaths=", "-o", "addopts=", "-o", "filterwarnings=",
-            f"--html={reports / 'report.html'}", "--self-contained-html",
-            f"--junitxml={reports / 'junit.xml'}",
-            f"--conformance-results={reports / 'results.json'}"]
+            "-o", "testpaths=", "-o", "addopts=", "-o", "filterwarnings="]
+    if not args.dry_run:
+        argv += [f"--html={reports / 'report.html'}", "--self-contained-html",
+                 f"--junitxml={reports / 'junit.xml'}",
+                 f"--conformance-results={reports / 'results.json'}"]
     for flag in TARGET_FLAGS:
         value = getattr(args, flag, None)
         if value:
             argv += [f"--{flag.replace('_', '-')}", value]
     if args.workers:
         argv += ["-n", args.workers, "--dist", "loadgroup"]
+    if args.dry_run:
+        argv.append("--dry-run")
     if args.update_expectations:
         argv.append("--update-expectations")
     if args.keyword:
@@ -78,12 +81,16 @@ def run_suite(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return ExitStatus.INTERRUPTED
     if code == pytest.ExitCode.USAGE_ERROR:
         return ExitStatus.USAGE_OR_CASE_ERROR
+    if code == pytest.ExitCode.INTERNAL_ERROR:  # e.g. a failed restore of an existing bucket
+        return ExitStatus.TARGET_OR_PROVISIONING_ERROR
     if outcome.target_errors or outcome.unsupported:
         return ExitStatus.TARGET_OR_PROVISIONING_ERROR
     if outcome.collection_errors:
         return ExitStatus.USAGE_OR_CASE_ERROR
     if outcome.deviations or code == pytest.ExitCode.TESTS_FAILED:
         return ExitStatus.CONFORMANCE_FAILURES
+    if args.dry_run and code == pytest.ExitCode.OK:
+        return ExitStatus.OK
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
         print("oss-conformance: no case matched", file=err)
         return ExitStatus.USAGE_OR_CASE_ERROR

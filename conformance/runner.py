@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from .cases.model import CorsConfig, ProbeRequest, PutCors, config_key
 from .dialects import make_dialect
@@ -16,8 +19,11 @@ from .errors import (
     TargetError,
 )
 from .exchange import Exchange
+from .journal import Journal, journal_path, remove_journal, write_journal
+from .polite import PoliteDialect, RateLimiter, retryable_exchange, with_retries
 from .probe import Prober
 from .redact import Redactor
+from .restore import restore_bucket
 from .targets import Target, ephemeral_bucket_name, resolve_credentials
 
 FIXTURE_KEY = "conformance-object.txt"  # an existing object for actual GET/HEAD requests
@@ -32,6 +38,7 @@ class Settings:
     poll_timeout: float = 30.0
     request_timeout: float = 10.0
     latency_ms: int = 0
+    max_rps: float = 0  # 0: no ceiling
 
 
 @dataclass
@@ -65,9 +72,11 @@ class Runner:
         self._server = None
         self._dialect: Dialect | None = None
         self._prober = Prober(timeout=settings.request_timeout)
+        self._limiter = RateLimiter(settings.max_rps)
+        self._previous_sigterm: Any = None  # whatever signal.signal returned
         self._current: Provisioned | None = None
         self._failed: dict[str, Provisioned] = {}
-        self._original: CorsConfig | None = None
+        self._journal: Journal | None = None
         self._started = False
         self._changed = False  # whether this run changed the bucket's CORS configuration
         self._sequence: str | None = None  # the sequence whose steps are running
@@ -81,12 +90,23 @@ class Runner:
             raise self._startup_error
         if self._started:
             return
+        self._trap_sigterm()
         try:
             self._start()
         except ConformanceError as exc:
             self._startup_error = exc
             raise
         self._started = True
+
+    def _trap_sigterm(self) -> None:
+        """SIGTERM unwinds like Ctrl-C, so the bucket is cleaned up or restored on the way out."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+
+        def interrupt(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt(f"signal {signum}")
+
+        self._previous_sigterm = signal.signal(signal.SIGTERM, interrupt)
 
     def _start(self) -> None:
         target = self.target
@@ -100,15 +120,27 @@ class Runner:
                 latency_ms=self.settings.latency_ms)
             self._server.start()
             self.target = target.with_endpoint(self._server.endpoint)
-        self._dialect = make_dialect(self.target, creds)
+        self._dialect = PoliteDialect(make_dialect(self.target, creds), self._limiter)
         if self.target.bucket_policy == "ephemeral":
             self._must(self._dialect.create_bucket(self.bucket), "PutBucket")
             self._must(self._dialect.put_object(self.bucket, FIXTURE_KEY, FIXTURE_BODY),
                        "PutObject")
         else:
-            result, self._original = self._dialect.get_cors(self.bucket)
-            if not result.ok and result.code != "NoSuchCORSConfiguration":
-                self._must(result, "GetBucketCors")
+            self._save_original()
+
+    def _save_original(self) -> None:
+        """Existing bucket: journal its configuration to disk before anything changes."""
+        assert self._dialect is not None and self.target.endpoint
+        path = journal_path(self.target.endpoint, self.target.dialect, self.bucket)
+        if path.exists():
+            raise TargetError(
+                f"an earlier run against bucket {self.bucket} did not finish; its original CORS "
+                f"configuration is saved in {path}. Run `oss-conformance restore` first",
+                target=self.target.name)
+        result, original = self._dialect.get_cors(self.bucket)
+        if not result.ok and result.code != "NoSuchCORSConfiguration":
+            self._must(result, "GetBucketCors")
+        self._journal = write_journal(path, self.target.facts(), self.bucket, original)
 
     def stop(self) -> list[str]:
         """Leave the target as found; return problems (never raise: runs in teardown)."""
@@ -125,16 +157,19 @@ class Runner:
                 dialect.close()
             if self._server is not None:
                 self._server.stop()
+            if self._previous_sigterm is not None:
+                signal.signal(signal.SIGTERM, self._previous_sigterm)
         return problems
 
     def _cleanup(self, dialect: Dialect) -> list[str]:
         if self.target.bucket_policy == "existing":
-            if not self._changed:
+            if self._journal is None:
                 return []
-            restore = (dialect.delete_cors(self.bucket) if self._original is None
-                       else dialect.put_cors(self.bucket, self._original))
-            return [] if restore.ok else [f"restoring the CORS configuration of {self.bucket} "
-                                          f"failed: {restore.status} {restore.code}"]
+            if not self._changed:  # nothing was touched: nothing to put back
+                remove_journal(self._journal)
+                return []
+            problem = restore_bucket(dialect, self._journal)
+            return [problem] if problem else []
         calls = [("DeleteObject", dialect.delete_object(self.bucket, FIXTURE_KEY)),
                  ("DeleteBucket", dialect.delete_bucket(self.bucket))]
         return [f"{op} {self.bucket}: {r.status} {r.code}" for op, r in calls
@@ -271,7 +306,9 @@ class Runner:
         if not self.target.endpoint:
             raise TargetError("target has no endpoint", target=self.target.name)
         bucket = self.missing_bucket if req.bucket == "missing" else self.bucket
-        return self._prober.fire(self.target.object_url(bucket, req.path), req)
+        url = self.target.object_url(bucket, req.path)
+        return with_retries(lambda: self._prober.fire(url, req), retryable_exchange,
+                            self._limiter)
 
 
 def pad_body(body: bytes, size: int | None) -> bytes:

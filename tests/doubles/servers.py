@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import socket
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -41,8 +42,9 @@ class MutatingProxy(_Server):
     """Forwards everything to `upstream`, then lets `mutate` rewrite preflight answers."""
 
     def __init__(self, upstream: str, mutate: Mutation, only_options: bool = True,
-                 intercept: Intercept | None = None) -> None:
+                 intercept: Intercept | None = None, delay_s: float = 0.0) -> None:
         self.upstream = urlsplit(upstream).netloc
+        self.delay_s = delay_s
         self.mutate = mutate
         self.intercept = intercept
         self.only_options = only_options
@@ -59,6 +61,8 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         proxy: MutatingProxy = self.server.owner
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
+        if proxy.delay_s:
+            time.sleep(proxy.delay_s)  # a remote endpoint: long enough runs to interrupt
         answer = proxy.intercept(self.command, self.path) if proxy.intercept else None
         if answer is not None:
             self._answer(*answer)

@@ -1,0 +1,66 @@
+"""The plan of a run, for --dry-run: what would change on the target, and how much traffic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .targets import Target
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Counts derived from the collected items; nothing is sent to compute them."""
+
+    configurations: int  # distinct configurations provisioned (Put or DeleteBucketCors each)
+    no_configuration: bool  # whether one of them is "no configuration" (DeleteBucketCors)
+    sequences: int
+    state_steps: int  # sequence steps that put or delete a configuration
+    read_steps: int
+    requests: int  # preflights and actual requests
+
+
+def make_plan(items: list[Any]) -> Plan:
+    """Summarise collected PreflightItems."""
+    configs: set[str] = set()
+    none_key, sequences = None, set()
+    state = reads = requests = 0
+    for item in items:
+        case, pf = item.case, item.preflight
+        if case.sequence:
+            sequences.add(case.path)
+        else:
+            configs.add(case.config_key)
+            if case.cors is None:
+                none_key = case.config_key
+        if pf.action in ("put_cors", "delete_cors"):
+            state += 1
+        elif pf.action == "get_cors":
+            reads += 1
+        else:
+            requests += 1
+    return Plan(len(configs), none_key is not None, len(sequences), state, reads, requests)
+
+
+def render_plan(plan: Plan, target: Target) -> list[str]:
+    """The plan as lines for the terminal."""
+    where = "the embedded reference endpoint" if target.embedded else target.endpoint
+    if target.bucket_policy == "existing":
+        bucket = (f"existing bucket {target.bucket}: its CORS configuration is read and "
+                  "journaled before the first change, and restored at the end")
+    else:
+        bucket = ("a new bucket osscors-<random> with one fixture object, both deleted at "
+                  "the end")
+    changes = plan.configurations + plan.sequences + plan.state_steps
+    if target.fixed_cors is not None:
+        changes, bucket = 0, bucket + " (fixed_cors: no configuration is ever sent)"
+    return [
+        "dry run: nothing was sent",
+        f"target {target.name} at {where}, dialect {target.dialect}",
+        f"bucket: {bucket}",
+        f"configuration changes: at most {changes} ({plan.configurations} distinct "
+        f"configuration(s), {plan.sequences} sequence reset(s), {plan.state_steps} sequence "
+        "put/delete step(s))",
+        f"requests: {plan.requests} preflight/actual request(s), {plan.read_steps} "
+        "GetBucketCors step(s), plus one GetBucketCors confirmation per change",
+    ]
