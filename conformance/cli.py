@@ -74,9 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     from . import restore_cli
 
     restore_cli.add_parser(sub)
-    from . import coverage
+    from . import cleanup, coverage
 
     coverage.add_parser(sub)
+    cleanup.add_parser(sub)
     return parser
 
 
@@ -93,6 +94,10 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
             return validate(args.paths, out, err)
         if args.command == "serve":
             return serve(args, out)
+        if args.command == "cleanup":
+            from . import cleanup
+
+            return cleanup.run(args, out, err)
         if args.command == "coverage":
             from . import coverage
 

@@ -75,6 +75,14 @@ class Dialect(Protocol):
         """DeleteObject."""
         ...
 
+    def list_buckets(self, prefix: str) -> tuple[CallResult, list[str]]:
+        """Names of the caller's buckets starting with `prefix` (every page)."""
+        ...
+
+    def list_objects(self, bucket: str) -> tuple[CallResult, list[str]]:
+        """Every key in `bucket` (every page)."""
+        ...
+
     def close(self) -> None:
         """Release connections."""
         ...

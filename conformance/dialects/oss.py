@@ -124,6 +124,29 @@ class OssDialect:
         return self._call("DeleteObject", lambda: self._client.delete_object(
             oss.DeleteObjectRequest(bucket=bucket, key=key)))
 
+    def list_buckets(self, prefix: str) -> tuple[CallResult, list[str]]:
+        """ListBuckets, every page."""
+        names: list[str] = []
+
+        def collect() -> None:
+            request = oss.ListBucketsRequest(prefix=prefix)
+            for page in self._client.list_buckets_paginator().iter_page(request):
+                names.extend(b.name for b in page.buckets or ())
+
+        return self._call("ListBuckets", collect), names
+
+    def list_objects(self, bucket: str) -> tuple[CallResult, list[str]]:
+        """ListObjects (v1), every page."""
+        keys: list[str] = []
+
+        def collect() -> None:
+            pages = self._client.list_objects_paginator().iter_page(
+                oss.ListObjectsRequest(bucket=bucket))
+            for page in pages:
+                keys.extend(o.key for o in page.contents or ())
+
+        return self._call("ListObjects", collect), keys
+
     def close(self) -> None:
         """Release the SDK's connections."""
         self._http.close()

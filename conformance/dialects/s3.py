@@ -168,6 +168,29 @@ class S3Dialect:
         return self._call("DeleteObject", lambda: self._client.delete_object(
             Bucket=bucket, Key=key))[0]
 
+    def list_buckets(self, prefix: str) -> tuple[CallResult, list[str]]:
+        """ListBuckets (filtered here: older S3 clones ignore a Prefix parameter)."""
+        result, out = self._call("ListBuckets", self._client.list_buckets)
+        names = [b["Name"] for b in (out or {}).get("Buckets", [])] if result.ok else []
+        return result, [n for n in names if n.startswith(prefix)]
+
+    def list_objects(self, bucket: str) -> tuple[CallResult, list[str]]:
+        """ListObjectsV2, every page."""
+        keys: list[str] = []
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"Bucket": bucket}
+            if token:
+                kwargs["ContinuationToken"] = token
+            result, out = self._call("ListObjectsV2",
+                                     lambda kw=kwargs: self._client.list_objects_v2(**kw))
+            if not result.ok:
+                return result, keys
+            keys += [o["Key"] for o in out.get("Contents", [])]
+            token = out.get("NextContinuationToken")
+            if not out.get("IsTruncated") or not token:
+                return result, keys
+
     def close(self) -> None:
         """Release botocore's connections."""
         self._client.close()

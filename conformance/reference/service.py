@@ -27,7 +27,13 @@ from .cors import (
 )
 from .messages import BUCKET_NAME, Request, Response
 from .store import BucketMissing, BucketNotEmpty, Store
-from .xml_codec import error_body, parse_cors, serialize_cors
+from .xml_codec import (
+    error_body,
+    parse_cors,
+    serialize_buckets,
+    serialize_cors,
+    serialize_objects,
+)
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +133,8 @@ class Service:
         principal = authenticate(request, self.credentials, self.region, self.clock())
         _check_md5(request)
         if request.bucket is None:
+            if request.method == "GET":
+                return self.list_buckets(request, principal)
             raise errors.not_implemented(f"{request.method} on the service root")
         scope = "bucket" if request.key is None else "object"
         sub = "cors" if "cors" in request.params else None
@@ -200,6 +208,23 @@ class Service:
             return Response(200, headers, b"", content_length=len(obj.data))
         return Response(200, headers, obj.data)
 
+    def list_buckets(self, request: Request, principal: str | None) -> Response:
+        """ListBuckets: the caller's buckets, optionally under a prefix."""
+        if principal is None:
+            raise errors.anonymous_denied("bucket")
+        prefix = request.params.get("prefix") or ""
+        body = serialize_buckets(self.store.buckets_of(principal, prefix), principal, prefix,
+                                 self.region)
+        return Response(200, [("Content-Type", "application/xml")], body)
+
+    def list_objects(self, request: Request, principal: str | None) -> Response:
+        """ListObjects (v1): every key under the prefix, in one page."""
+        bucket = self._owned(request, principal)
+        prefix = request.params.get("prefix") or ""
+        listed = [(k, o.etag, len(o.data)) for k, o in self.store.keys(bucket, prefix)]
+        return Response(200, [("Content-Type", "application/xml")],
+                        serialize_objects(bucket, prefix, listed))
+
     def delete_object(self, request: Request, principal: str | None) -> Response:
         """DeleteObject: 204, also for an absent key."""
         self.store.delete_object(self._owned(request, principal), request.key or "")
@@ -208,6 +233,7 @@ class Service:
 
 ROUTES: dict[tuple[str, str, str | None], Handler] = {
     ("PUT", "bucket", None): Service.put_bucket,
+    ("GET", "bucket", None): Service.list_objects,
     ("DELETE", "bucket", None): Service.delete_bucket,
     ("PUT", "bucket", "cors"): Service.put_bucket_cors,
     ("GET", "bucket", "cors"): Service.get_bucket_cors,

@@ -51,6 +51,18 @@ class Store:
         except KeyError:
             raise BucketMissing(bucket) from None
 
+    def buckets_of(self, owner: str, prefix: str = "") -> list[str]:
+        """Names of `owner`'s buckets starting with `prefix`, sorted."""
+        with self._lock:
+            return sorted(name for name, b in self._buckets.items()
+                          if b.owner == owner and name.startswith(prefix))
+
+    def keys(self, bucket: str, prefix: str = "") -> list[tuple[str, StoredObject]]:
+        """(key, object) pairs of `bucket` under `prefix`, sorted by key."""
+        with self._lock:
+            objects = self._get(bucket).objects
+            return sorted((k, o) for k, o in objects.items() if k.startswith(prefix))
+
     def create_bucket(self, bucket: str, owner: str) -> str:
         """Create `bucket` for `owner` unless it exists; return the (possibly earlier) owner."""
         with self._lock:

@@ -128,6 +128,32 @@ def serialize_cors(config: CorsConfig) -> bytes:
     return "".join(parts).encode()
 
 
+def serialize_buckets(names: list[str], owner: str, prefix: str, region: str) -> bytes:
+    """ListBuckets body (ListAllMyBucketsResult), never truncated."""
+    parts = [DECLARATION, "<ListAllMyBucketsResult>", _element("Prefix", prefix),
+             _element("Marker", ""), _element("MaxKeys", "1000"),
+             _element("IsTruncated", "false"),
+             f"<Owner>{_element('ID', owner)}{_element('DisplayName', owner)}</Owner>",
+             "<Buckets>"]
+    parts += [f"<Bucket>{_element('Name', n)}{_element('Location', 'oss-' + region)}"
+              f"{_element('Region', region)}{_element('StorageClass', 'Standard')}</Bucket>"
+              for n in names]
+    parts.append("</Buckets></ListAllMyBucketsResult>")
+    return "".join(parts).encode()
+
+
+def serialize_objects(bucket: str, prefix: str, objects: list[tuple[str, str, int]]) -> bytes:
+    """ListObjects body (ListBucketResult) for (key, etag, size) triples, never truncated."""
+    parts = [DECLARATION, "<ListBucketResult>", _element("Name", bucket),
+             _element("Prefix", prefix), _element("Marker", ""), _element("MaxKeys", "1000"),
+             _element("Delimiter", ""), _element("IsTruncated", "false")]
+    parts += [f"<Contents>{_element('Key', k)}{_element('ETag', etag)}"
+              f"{_element('Type', 'Normal')}{_element('Size', str(size))}"
+              f"{_element('StorageClass', 'Standard')}</Contents>" for k, etag, size in objects]
+    parts.append("</ListBucketResult>")
+    return "".join(parts).encode()
+
+
 def error_body(error: errors.OssError, request_id: str, host_id: str) -> bytes:
     """`<Error>` with Code, Message, RequestId, HostId, any extras, EC and RecommendDoc (OSS-2)."""
     lines = [DECLARATION.rstrip("\n"), "<Error>",
