@@ -2,6 +2,7 @@
 
 import io
 import json
+from contextlib import contextmanager
 
 import yaml
 
@@ -22,16 +23,22 @@ OTHER_CASE = SEED.read_text().replace("max_age_seconds: 60", "max_age_seconds: 6
     "name: sample preflight from the Options page", "name: same sample under another max age")
 
 
+@contextmanager
 def minio_like(tmp_path, monkeypatch, fixed: bool):
-    """The reference behind a proxy answering 501 to CORS management, its bucket preconfigured."""
+    """The reference behind a proxy answering 501 to CORS management, its bucket preconfigured;
+    yields the case folder (served.yaml matches what it serves, other.yaml does not)."""
     monkeypatch.setenv("OSS_ACCESS_KEY_ID", CANARY_KEY)
     monkeypatch.setenv("OSS_ACCESS_KEY_SECRET", CANARY_SECRET)
-    ref = ReferenceServer(credentials={CANARY_KEY: CANARY_SECRET}).start()
-    admin = OssDialect(Target(endpoint=ref.endpoint), Credentials(CANARY_KEY, CANARY_SECRET))
-    assert admin.create_bucket("server-wide").ok and admin.put_cors("server-wide", SERVED).ok
-    admin.close()
-    proxy = MutatingProxy(ref.endpoint, unchanged, intercept=refuse_cors_management).__enter__()
-    entry = {"endpoint": proxy.endpoint, "dialect": "oss", "bucket_policy": "existing",
+    with ReferenceServer(credentials={CANARY_KEY: CANARY_SECRET}) as ref, \
+            MutatingProxy(ref.endpoint, unchanged, intercept=refuse_cors_management) as proxy:
+        admin = OssDialect(Target(endpoint=ref.endpoint), Credentials(CANARY_KEY, CANARY_SECRET))
+        assert admin.create_bucket("server-wide").ok and admin.put_cors("server-wide", SERVED).ok
+        admin.close()
+        yield _project(tmp_path, monkeypatch, proxy.endpoint, fixed)
+
+
+def _project(tmp_path, monkeypatch, endpoint: str, fixed: bool):
+    entry = {"endpoint": endpoint, "dialect": "oss", "bucket_policy": "existing",
              "bucket": "server-wide"}
     if fixed:
         entry["fixed_cors"] = {"rules": [{
@@ -45,7 +52,7 @@ def minio_like(tmp_path, monkeypatch, fixed: bool):
     cases.mkdir()
     (cases / "served.yaml").write_text(SEED.read_text())
     (cases / "other.yaml").write_text(OTHER_CASE)
-    return ref, proxy, cases
+    return cases
 
 
 def run(cases, reports):
@@ -56,12 +63,8 @@ def run(cases, reports):
 
 
 def test_a_target_answering_501_is_reported_as_provisioning_unsupported(tmp_path, monkeypatch):
-    ref, proxy, cases = minio_like(tmp_path, monkeypatch, fixed=False)
-    try:
+    with minio_like(tmp_path, monkeypatch, fixed=False) as cases:
         code, out = run(cases, tmp_path / "r")
-    finally:
-        proxy.__exit__(None, None, None)
-        ref.stop()
     assert code == ExitStatus.TARGET_OR_PROVISIONING_ERROR
     assert "Traceback" not in out
     assert "provisioning unsupported: PutBucketCors failed (501 NotImplemented)" in out
@@ -69,12 +72,8 @@ def test_a_target_answering_501_is_reported_as_provisioning_unsupported(tmp_path
 
 
 def test_a_declared_fixed_configuration_runs_the_matching_cases(tmp_path, monkeypatch):
-    ref, proxy, cases = minio_like(tmp_path, monkeypatch, fixed=True)
-    try:
+    with minio_like(tmp_path, monkeypatch, fixed=True) as cases:
         code, out = run(cases, tmp_path / "r")
-    finally:
-        proxy.__exit__(None, None, None)
-        ref.stop()
     assert code == ExitStatus.OK, out
     doc = json.loads((tmp_path / "r" / "results.json").read_text())
     outcomes = sorted((r["case"].rsplit("/", 1)[-1], r["outcome"]) for r in doc["items"])
