@@ -110,12 +110,12 @@ class PreflightItem(pytest.Item):
         cors, read = None, False
         if pf.action == "put_cors":
             assert pf.put is not None
-            _, record.exchange = runner.put_cors(pf.put)
+            _, record.exchange = runner.put_cors(pf.put, pf.bucket)
         elif pf.action == "get_cors":
-            result, cors, record.exchange = runner.get_cors()
+            result, cors, record.exchange = runner.get_cors(pf.bucket)
             read = result.ok or result.code == "NoSuchCORSConfiguration"
         else:
-            _, record.exchange = runner.delete_cors()
+            _, record.exchange = runner.delete_cors(pf.bucket)
         if record.exchange is None:
             raise ConformanceError(f"{pf.action} sent nothing")
         return evaluate(checks, pf.request, record.exchange, cors=cors, cors_read=read)

@@ -260,35 +260,42 @@ class Runner:
         self._sequence = name if prov.error is None else None
         return prov
 
-    def put_cors(self, put: PutCors) -> tuple[CallResult, Exchange | None]:
+    def step_bucket(self, which: str) -> str:
+        """The bucket a configuration step addresses: ours, or one that does not exist."""
+        return self.missing_bucket if which == "missing" else self.bucket
+
+    def put_cors(self, put: PutCors, which: str = "provisioned"
+                 ) -> tuple[CallResult, Exchange | None]:
         """A PutBucketCors step: the answer is the verdict, not a precondition."""
         self._touch()
         assert self._dialect is not None
+        bucket = self.step_bucket(which)
         start = len(self._dialect.log)
         if put.config is not None:
-            result = self._dialect.put_cors(self.bucket, put.config)
+            result = self._dialect.put_cors(bucket, put.config)
         else:
             body = pad_body((put.raw_body or "").encode(), put.pad_to_bytes)
-            result = self._dialect.put_cors_raw(self.bucket, body, put.content_md5)
+            result = self._dialect.put_cors_raw(bucket, body, put.content_md5, put.content_type)
         exchange = self._first_call(start)
-        if result.ok and put.config is not None:  # later steps probe it: wait for it
+        if result.ok and put.config is not None and which == "provisioned":
             self._wait_in_effect(put.config)
         return result, exchange
 
-    def get_cors(self) -> tuple[CallResult, CorsConfig | None, Exchange | None]:
+    def get_cors(self, which: str = "provisioned"
+                 ) -> tuple[CallResult, CorsConfig | None, Exchange | None]:
         """A GetBucketCors step."""
         self.ensure_started()
         assert self._dialect is not None
         start = len(self._dialect.log)
-        result, config = self._dialect.get_cors(self.bucket)
+        result, config = self._dialect.get_cors(self.step_bucket(which))
         return result, config, self._first_call(start)
 
-    def delete_cors(self) -> tuple[CallResult, Exchange | None]:
+    def delete_cors(self, which: str = "provisioned") -> tuple[CallResult, Exchange | None]:
         """A DeleteBucketCors step."""
         self._touch()
         assert self._dialect is not None
         start = len(self._dialect.log)
-        return self._dialect.delete_cors(self.bucket), self._first_call(start)
+        return self._dialect.delete_cors(self.step_bucket(which)), self._first_call(start)
 
     def _touch(self) -> None:
         """A step is about to change the configuration: forget what was provisioned."""

@@ -148,14 +148,16 @@ def _build_preflight(
     action = next((a for a in ("put_cors", "get_cors", "delete_cors") if a in pf), "probe")
     put = _build_put(pf["put_cors"]) if action == "put_cors" else None
     return Preflight(name=pf["name"], line=line, request=_build_request(pf.get("request", {})),
-                     checks=checks, spec=spec, action=action, put=put)
+                     checks=checks, spec=spec, action=action, put=put,
+                     bucket=pf.get("bucket", "provisioned"))
 
 
 def _build_put(raw: dict) -> PutCors:
     if "raw_body" not in raw:
         return PutCors(config=_build_config(raw))
     return PutCors(raw_body=raw["raw_body"], pad_to_bytes=raw.get("pad_to_bytes"),
-                   content_md5=raw.get("content_md5", "auto"))
+                   content_md5=raw.get("content_md5", "auto"),
+                   content_type=raw.get("content_type"))
 
 
 def _merge(expect: dict, variant: dict | None) -> dict:

@@ -72,6 +72,7 @@ class PutCors:
     raw_body: str | None = None
     pad_to_bytes: int | None = None
     content_md5: str = "auto"  # auto | omit | a literal header value
+    content_type: str | None = None  # None: application/xml
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,7 @@ class Preflight:
     spec: tuple[str, ...] = ()
     action: Literal["probe", "put_cors", "get_cors", "delete_cors"] = "probe"
     put: PutCors | None = None
+    bucket: Literal["provisioned", "missing"] = "provisioned"  # for configuration steps
 
     def checks_for(self, dialect: str) -> tuple[Check, ...]:
         """The checks that apply when the target speaks `dialect`."""

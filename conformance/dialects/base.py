@@ -52,10 +52,12 @@ class Dialect(Protocol):
         """PutBucketCors with exactly this configuration."""
         ...
 
-    def put_cors_raw(self, bucket: str, body: bytes, content_md5: str = "auto") -> CallResult:
+    def put_cors_raw(self, bucket: str, body: bytes, content_md5: str = "auto",
+                     content_type: str | None = None) -> CallResult:
         """PutBucketCors with a raw body (malformed or out-of-range configurations).
 
-        `content_md5`: "auto" the right digest, "omit" none, anything else sent as is.
+        `content_md5`: "auto" the right digest, "omit" none, anything else sent as is;
+        `content_type`: None for application/xml.
         """
         ...
 

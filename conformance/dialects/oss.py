@@ -85,9 +85,10 @@ class OssDialect:
         request = oss.PutBucketCorsRequest(bucket=bucket, cors_configuration=_to_sdk(config))
         return self._call("PutBucketCors", lambda: self._client.put_bucket_cors(request))
 
-    def put_cors_raw(self, bucket: str, body: bytes, content_md5: str = "auto") -> CallResult:
+    def put_cors_raw(self, bucket: str, body: bytes, content_md5: str = "auto",
+                     content_type: str | None = None) -> CallResult:
         """PutBucketCors with a raw body, signed by the SDK's generic operation call."""
-        headers = {"Content-Type": "application/xml"}
+        headers = {"Content-Type": content_type or "application/xml"}
         md5 = content_md5_header(body, content_md5)
         if md5 is not None:
             headers["Content-MD5"] = md5

@@ -119,7 +119,8 @@ class S3Dialect:
         return self._call("PutBucketCors", lambda: self._client.put_bucket_cors(
             Bucket=bucket, CORSConfiguration=body))[0]
 
-    def put_cors_raw(self, bucket: str, body: bytes, content_md5: str = "auto") -> CallResult:
+    def put_cors_raw(self, bucket: str, body: bytes, content_md5: str = "auto",
+                     content_type: str | None = None) -> CallResult:
         """PutBucketCors with a raw body, still signed by botocore.
 
         botocore serialises a placeholder configuration; just before signing, the body is
@@ -137,6 +138,8 @@ class S3Dialect:
             md5 = content_md5_header(body, content_md5)
             if md5 is not None:
                 request.headers["Content-MD5"] = md5
+            if content_type:
+                request.headers["Content-Type"] = content_type
 
         events = self._client.meta.events
         events.register_first("before-sign.s3.PutBucketCors", swap, unique_id="raw-cors")
