@@ -27,6 +27,7 @@ class ExitStatus(IntEnum):
     INTERRUPTED = 130
 
 
+COMMANDS = ("run", "validate", "serve", "matrix", "coverage", "restore", "cleanup")
 TARGET_FLAGS = ("target", "endpoint", "dialect", "bucket", "signature_version", "region",
                 "addressing", "latency_ms", "expectations", "max_rps")
 

@@ -42,3 +42,25 @@ def test_every_schema_property_has_a_description():
 
     walk(schema("case"), "case")
     walk(schema("targets"), "targets")
+
+
+def test_reference_pages_are_generated_from_the_schemas_and_the_cli():
+    from conformance.cases.schema_doc import CLI_PAGE, PAGES, render, render_cli
+
+    folder = REPO / "docs" / "reference"
+    for name, page in PAGES.items():
+        assert (folder / page).read_text() == render(name), (
+            f"docs/reference/{page} is stale: run python -m conformance.cases.schema_doc")
+    assert (folder / CLI_PAGE).read_text() == render_cli()
+
+
+def test_every_subcommand_is_documented():
+    import re
+
+    from conformance.cases.schema_doc import _help
+    from conformance.cli import COMMANDS
+
+    listed = re.search(r"\{([a-z,]+)\}", _help([])).group(1).split(",")
+    assert sorted(listed) == sorted(COMMANDS)
+    for name in COMMANDS:
+        assert _help([name]).startswith(f"usage: oss-conformance {name}")
