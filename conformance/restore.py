@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .cases.model import CorsConfig
+from .cases.model import same_config
 from .dialects.base import Dialect
 from .journal import Journal, remove_journal
 
@@ -21,17 +21,10 @@ def restore_bucket(dialect: Dialect, journal: Journal) -> str | None:
     if original is None and seen_result.code != "NoSuchCORSConfiguration":
         return _failed(journal, f"GetBucketCors still answers {seen_result.status} after the "
                                 "delete")
-    if original is not None and not same_rules(seen, original):
+    if original is not None and not same_config(seen, original):
         return _failed(journal, "GetBucketCors does not show the saved configuration")
     remove_journal(journal)
     return None
-
-
-def same_rules(seen: CorsConfig | None, wanted: CorsConfig) -> bool:
-    """GetBucketCors shows `wanted` (AllowedHeader case aside; ResponseVary where it exists)."""
-    from .runner import same_config
-
-    return same_config(seen, wanted)
 
 
 def _failed(journal: Journal, why: str) -> str:

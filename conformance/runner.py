@@ -8,9 +8,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cases.model import CorsConfig, ProbeRequest, PutCors, config_key
+from .cases.model import CorsConfig, ProbeRequest, PutCors, config_key, same_config
 from .dialects import make_dialect
-from .dialects.base import CallResult, Dialect
+from .dialects.base import CallResult, Dialect, pad_body
 from .errors import (
     ConformanceError,
     NotApplicable,
@@ -316,28 +316,3 @@ class Runner:
         url = self.target.object_url(bucket, req.path)
         return with_retries(lambda: self._prober.fire(url, req), retryable_exchange,
                             self._limiter)
-
-
-def pad_body(body: bytes, size: int | None) -> bytes:
-    """Grow an XML body to `size` bytes with a comment before its last closing tag."""
-    if not size or len(body) >= size:
-        return body
-    cut = body.rfind(b"</")
-    cut = len(body) if cut < 0 else cut
-    filler = size - len(body) - len(b"<!---->")
-    return body[:cut] + b"<!--" + b"x" * max(filler, 0) + b"-->" + body[cut:]
-
-
-def same_config(seen: CorsConfig | None, wanted: CorsConfig) -> bool:
-    """Whether GetBucketCors shows `wanted`, allowing OSS's documented normalisations."""
-    if seen is None or len(seen.rules) != len(wanted.rules):
-        return False
-    if bool(seen.response_vary) != bool(wanted.response_vary):
-        return False
-    for a, b in zip(seen.rules, wanted.rules, strict=True):
-        if (a.allowed_origins, a.allowed_methods, a.max_age_seconds) != (
-                b.allowed_origins, b.allowed_methods, b.max_age_seconds):
-            return False
-        if [h.lower() for h in a.allowed_headers] != [h.lower() for h in b.allowed_headers]:
-            return False
-    return True

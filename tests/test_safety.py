@@ -17,12 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cases.model import CorsConfig, CorsRule
+from conformance.cases.model import CorsConfig, CorsRule, same_config
 from conformance.cli import ExitStatus, main
 from conformance.dialects import make_dialect
 from conformance.journal import all_journals
 from conformance.reference import ReferenceServer
-from conformance.runner import same_config
 from conformance.targets import Credentials, Target
 from tests.doubles.mutations import unchanged
 from tests.doubles.servers import MutatingProxy

@@ -197,3 +197,18 @@ class Case:
     def config_key(self) -> str:
         """Digest of the configuration this case provisions."""
         return config_key(self.cors)
+
+
+def same_config(seen: CorsConfig | None, wanted: CorsConfig) -> bool:
+    """Whether GetBucketCors shows `wanted`, allowing OSS's documented normalisations."""
+    if seen is None or len(seen.rules) != len(wanted.rules):
+        return False
+    if bool(seen.response_vary) != bool(wanted.response_vary):
+        return False
+    for a, b in zip(seen.rules, wanted.rules, strict=True):
+        if (a.allowed_origins, a.allowed_methods, a.max_age_seconds) != (
+                b.allowed_origins, b.allowed_methods, b.max_age_seconds):
+            return False
+        if [h.lower() for h in a.allowed_headers] != [h.lower() for h in b.allowed_headers]:
+            return False
+    return True

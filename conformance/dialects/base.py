@@ -34,6 +34,16 @@ def content_md5_header(body: bytes, mode: str) -> str | None:
     return mode
 
 
+def pad_body(body: bytes, size: int | None) -> bytes:
+    """Grow an XML body to `size` bytes with a comment before its last closing tag."""
+    if not size or len(body) >= size:
+        return body
+    cut = body.rfind(b"</")
+    cut = len(body) if cut < 0 else cut
+    filler = size - len(body) - len(b"<!---->")
+    return body[:cut] + b"<!--" + b"x" * max(filler, 0) + b"-->" + body[cut:]
+
+
 class Dialect(Protocol):
     """Bucket and CORS management in one wire dialect (signed by a maintained SDK)."""
 
