@@ -113,7 +113,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = report.outcome
     if hasattr(report, "wasxfail"):
         outcome = "xfailed" if report.skipped else "xpassed"
-    known = item.config.stash[EXPECTED_KEY].get(item.nodeid)
+    known = item.config.stash[EXPECTED_KEY].get(item.stable_nodeid)
     report.conformance = item_record(item, outcome, runner.redact, known)
     if item.record.verdict is not None and item.record.verdict.outcome == "warn":
         from .report.render import diff_text

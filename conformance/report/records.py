@@ -16,7 +16,7 @@ def item_record(item: Any, outcome: str, redact: Redactor, known: Any = None) ->
     verdict = rec.verdict
     prov = rec.provisioned
     data: dict[str, Any] = {
-        "nodeid": item.nodeid,
+        "nodeid": item.stable_nodeid,
         "case": item.case.path,
         "title": item.case.title,
         "preflight": item.preflight.name,

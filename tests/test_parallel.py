@@ -1,0 +1,34 @@
+"""A parallel run (pytest-xdist) reaches exactly the verdicts of a serial run."""
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from conformance.cli import ExitStatus, main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def verdicts(reports: Path, *extra: str) -> tuple[int, dict, dict]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["run", str(REPO / "cases"), "--reports", str(reports), "-q", *extra],
+                stdout=out, stderr=err)
+    doc = json.loads((reports / "results.json").read_text())
+    by_item = {r["nodeid"]: (r["outcome"], tuple((c["subject"], c["ok"]) for c in r["checks"]))
+               for r in doc["items"]}
+    return code, by_item, doc
+
+
+# pytest-benchmark, where installed, warns that xdist disables it; not this suite's concern.
+@pytest.mark.filterwarnings("ignore:Benchmarks are automatically disabled")
+def test_four_workers_give_the_serial_verdicts(tmp_path):
+    serial_code, serial, serial_doc = verdicts(tmp_path / "serial")
+    parallel_code, parallel, parallel_doc = verdicts(tmp_path / "parallel", "-n", "4")
+    assert serial_code == parallel_code == ExitStatus.OK
+    assert parallel == serial
+    assert len(serial) == serial_doc["summary"]["total"] > 150
+    # each configuration still provisioned once, whichever worker ran it
+    assert parallel_doc["distinct_configurations"] == serial_doc["distinct_configurations"]
+    assert parallel_doc["provisioning_calls"] <= serial_doc["provisioning_calls"] + 4
