@@ -170,6 +170,11 @@ def time_too_skewed() -> OssError:
                     "The difference between the request time and the current time is too large.")
 
 
+def invalid_policy(why: str) -> OssError:
+    """PostObject: a policy that cannot be read or has expired."""
+    return OssError(403, "AccessDenied", f"Invalid according to Policy: {why}")
+
+
 def request_expired() -> OssError:
     """A presigned URL used after its expiry."""
     return OssError(403, "AccessDenied", "Request has expired.")

@@ -26,6 +26,7 @@ from .cors import (
     vary_headers,
 )
 from .messages import BUCKET_NAME, Request, Response
+from .post_object import authorize, parse_form
 from .store import BucketMissing, BucketNotEmpty, Store
 from .xml_codec import (
     error_body,
@@ -208,6 +209,21 @@ class Service:
             return Response(200, headers, b"", content_length=len(obj.data))
         return Response(200, headers, obj.data)
 
+    def post_object(self, request: Request, principal: str | None) -> Response:
+        """PostObject: a form upload signed in the form; 204 as success_action_status default."""
+        fields = parse_form(request.header("Content-Type") or "", request.body)
+        signer = authorize(fields, self.credentials, self.clock())
+        bucket = request.bucket or ""
+        if self.store.owner(bucket) != signer:
+            raise errors.not_owner()
+        key = fields.get("key", b"").decode("utf-8", "replace")
+        if not key:
+            raise errors.invalid_argument("PostObject needs a key field.")
+        data = fields.get("file", b"")
+        etag = '"' + hashlib.md5(data, usedforsecurity=False).hexdigest().upper() + '"'
+        self.store.put_object(bucket, key, data, "application/octet-stream", etag)
+        return Response(204, [("ETag", etag)])
+
     def list_buckets(self, request: Request, principal: str | None) -> Response:
         """ListBuckets: the caller's buckets, optionally under a prefix."""
         if principal is None:
@@ -234,6 +250,7 @@ class Service:
 ROUTES: dict[tuple[str, str, str | None], Handler] = {
     ("PUT", "bucket", None): Service.put_bucket,
     ("GET", "bucket", None): Service.list_objects,
+    ("POST", "bucket", None): Service.post_object,
     ("DELETE", "bucket", None): Service.delete_bucket,
     ("PUT", "bucket", "cors"): Service.put_bucket_cors,
     ("GET", "bucket", "cors"): Service.get_bucket_cors,
