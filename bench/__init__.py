@@ -1,0 +1,1 @@
+"""Benchmarks of the conformance suite: `python -m bench [--quick]` prints one table."""

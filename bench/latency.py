@@ -1,0 +1,141 @@
+"""2. Remote-latency runs (serial and -n 8) and 5. provisioning counts, from the same runs.
+
+Ideal wall time of a run with n workers against an endpoint answering in L ms:
+    (4 + (2*G + P) / n) * L
+- G provisioning groups: each distinct configuration, plus each sequence case (its steps start
+  on a bucket reset to no configuration). Each needs 2 round trips: PutBucketCors
+  (DeleteBucketCors for `cors: null` and resets) and one GetBucketCors confirming it is in effect;
+- P items, one preflight or actual request each;
+- 4 per worker: PutBucket and the fixture PutObject before, DeleteObject and DeleteBucket after.
+  Workers do these at the same time, so they cost 4 round trips of wall time whatever n is.
+The target is 1.3 x ideal. xdist worker start-up is counted: it is part of what -n 8 costs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._proc import REPO, BenchError, run_child
+from .table import Figure, at_most, equal_to, info, phases
+
+SECTION_LATENCY = "2. remote latency: reference with --latency-ms {ms}"
+SECTION_PROVISION = "5. provisioning: Put/DeleteBucketCors calls vs distinct configurations"
+WORKERS = 8
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What one run's results.json says about its shape."""
+
+    items: int
+    cors_writes: int  # PutBucketCors + DeleteBucketCors calls sent to provision (not steps)
+    workers: int
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Provisioning groups of the corpus, counted from the case files."""
+
+    configurations: int
+    sequences: int
+
+    @property
+    def total(self) -> int:
+        """Groups that each need one provisioning."""
+        return self.configurations + self.sequences
+
+
+def facts(results_path: Path) -> RunFacts:
+    """Count items, provisioning writes and workers from results.json."""
+    data = json.loads(results_path.read_text(encoding="utf-8"))
+    provisionings = {p["applied_by"]: p for r in data["items"]
+                     if (p := r.get("provisioning")) and p.get("applied_by")}
+    writes = sum(1 for p in provisionings.values() for c in p["calls"]
+                 if c["request"]["method"] in ("PUT", "DELETE") and "?cors" in c["request"]["url"])
+    return RunFacts(items=len(data["items"]), cors_writes=writes,
+                    workers=len({k.partition("#")[0] for k in provisionings}))
+
+
+def corpus_groups(root: Path) -> Groups:
+    """Distinct configurations and sequence cases among the oss-dialect case files."""
+    from conformance.cases import CaseFileErrors, load_case
+    from conformance.cases.model import config_key
+
+    configs, sequences = set(), 0
+    for path in sorted(root.rglob("*.y*ml")):
+        try:
+            case = load_case(path)
+        except CaseFileErrors:
+            continue  # metadata files under the root (UNCOVERED.yaml) are not cases
+        if "oss" not in case.dialects or not case.preflights:
+            continue
+        if getattr(case, "sequence", False):
+            sequences += 1
+        else:
+            configs.add(config_key(case.cors))
+    return Groups(len(configs), sequences)
+
+
+def ideal_seconds(groups: Groups, items: int, workers: int, latency_ms: int) -> float:
+    """The round-trip floor of the module docstring, in seconds."""
+    return (4 + (2 * groups.total + items) / workers) * latency_ms / 1000
+
+
+def _best_run(tmp: Path, name: str, reps: int, args: list[str]) -> tuple[dict, RunFacts]:
+    best = None
+    for i in range(reps):
+        reports = tmp / f"{name}-{i}"
+        run = run_child("corpus", {"paths": [str(REPO / "cases")], "reports": str(reports),
+                                   "args": args}, timeout=600)
+        if run["exit"] != 0:
+            raise BenchError(f"{name} exited {run['exit']}: {run['tail']}")
+        if best is None or run["seconds"] < best[0]["seconds"]:
+            best = (run, facts(reports / "results.json"))
+    assert best is not None
+    return best
+
+
+def measure(tmp: Path, reps: int, latency_ms: int) -> tuple[list[Figure], list[Figure]]:
+    """Serial and -n 8 runs at `latency_ms`: (latency figures, provisioning figures).
+
+    Phase rows show where the time goes; CPU time (all processes) against wall time x cores
+    shows when the machine, not the endpoint, is the bottleneck.
+    """
+    lat = ["--latency-ms", str(latency_ms)]
+    xdist = ["-n", str(WORKERS)]  # the CLI adds --dist loadgroup
+    serial, sf = _best_run(tmp, "serial", reps, lat)
+    parallel, pf = _best_run(tmp, "parallel", reps, lat + xdist)
+    section = SECTION_LATENCY.format(ms=latency_ms)
+    cores = len(os.sched_getaffinity(0))
+    groups = corpus_groups(REPO / "cases")
+    shape = (f"G={groups.total} provisioning groups, P={sf.items} items; ideal = "
+             f"(4 + (2G+P)/n) x {latency_ms} ms")
+    ideal_1 = ideal_seconds(groups, sf.items, 1, latency_ms)
+    ideal_n = ideal_seconds(groups, pf.items, WORKERS, latency_ms)
+    latency_figures = [
+        info(section, "serial: ideal round-trip time", ideal_1, " s", note=shape),
+        at_most(section, "serial: measured", serial["seconds"], 1.3 * ideal_1, " s"),
+        *phases(section, "of which", serial["phases"]),
+        info(section, f"-n {WORKERS}: ideal round-trip time", ideal_n, " s"),
+        at_most(section, f"-n {WORKERS} --dist loadgroup: measured", parallel["seconds"],
+                1.3 * ideal_n, " s", note=f"{pf.workers} workers provisioned a bucket"),
+        *phases(section, "of which", parallel["phases"]),
+        info(section, f"-n {WORKERS}: CPU time of all processes", parallel["cpu_seconds"], " s",
+             note=f"{cores} cores could give {cores * parallel['seconds']:.1f} CPU-s in that "
+                  "wall time"),
+    ]
+    provision = [
+        info(SECTION_PROVISION, "distinct configurations in cases/ (from the files)",
+             groups.configurations),
+        info(SECTION_PROVISION, "sequence cases (each starts on a reset bucket)", groups.sequences,
+             note="a sequence changes the configuration itself, so the next group cannot "
+                  "reuse what is there; its reset is one DeleteBucketCors"),
+        equal_to(SECTION_PROVISION, "serial: Put/DeleteBucketCors calls", sf.cors_writes,
+                 groups.total),
+        equal_to(SECTION_PROVISION, f"-n {WORKERS}: Put/DeleteBucketCors calls", pf.cors_writes,
+                 groups.total),
+    ]
+    return latency_figures, provision
