@@ -93,6 +93,15 @@ def moto_server() -> Iterator[Server]:
 
 
 @contextlib.contextmanager
+def localstack() -> Iterator[Server]:
+    """LocalStack's S3 (opt-in via $CONFORMANCE_LOCALSTACK_PYTHON; see targets/localstack.py)."""
+    from tests.targets import localstack as impl  # lazy: nothing to import unless opted in
+
+    with impl.run() as server:
+        yield server
+
+
+@contextlib.contextmanager
 def _spawn(name: str, argv: list[str], env: dict[str, str], ready: re.Pattern[str],
            credentials: Credentials, region: str) -> Iterator[Server]:
     """Start `argv`, wait for its port and first HTTP answer, always stop it by PID."""
