@@ -75,12 +75,12 @@ class PreflightItem(pytest.Item):
         self.stash[RECORD_KEY] = ItemRecord()
 
     @property
-    @property
     def stable_nodeid(self) -> str:
         """The node id without the `@group` suffix xdist's loadgroup adds: ids never change."""
         marker = self.get_closest_marker("xdist_group")
         return self.nodeid.removesuffix(f"@{marker.args[0]}") if marker else self.nodeid
 
+    @property
     def record(self) -> ItemRecord:
         """The record of this item, filled while it runs."""
         return self.stash[RECORD_KEY]
