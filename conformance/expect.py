@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from defusedxml import ElementTree as SafeET
 
@@ -23,6 +24,7 @@ from .cases.model import (
 from .exchange import Exchange
 
 ABSENT = "(absent)"
+OBSERVED_SUBJECT = "browser (chromium)"  # the check a real browser's outcome adds
 
 
 @dataclass(frozen=True)
@@ -43,12 +45,38 @@ class Verdict:
     browser_computed: browser.Decision | None = None
     transport_error: str | None = None
     errors_by_level: dict[str, list[CheckResult]] = field(init=False)
+    # What a real browser did (conformance.chromium.Observation), with --browser only.
+    browser_observed: Any = None
 
     def __post_init__(self) -> None:
+        self._sort_errors()
+
+    def _sort_errors(self) -> None:
         self.errors_by_level = {"must": [], "should": [], "may": []}
         for r in self.results:
             if not r.ok:
                 self.errors_by_level[r.check.level].append(r)
+
+    def add_observation(self, observation: Any) -> None:
+        """Add a real browser's outcome: a check at the level of the case's browser check.
+
+        `observation` has ``observed`` ("allowed", "blocked" or None when not observable).
+        """
+        self.browser_observed = observation
+        stated = next((r.check for r in self.results if r.check.subject == "browser"), None)
+        if stated is None or observation.observed is None:
+            return
+        # A documented departure of the browser from Fetch is recorded, never a failure.
+        level = "may" if getattr(observation, "divergence", None) else stated.level
+        check = Check(OBSERVED_SUBJECT, stated.matcher, level, stated.spec)
+        self.results.append(CheckResult(check, observation.observed == self.browser_expected,
+                                        observation.observed))
+        self._sort_errors()
+
+    @property
+    def suite_bug(self) -> str | None:
+        """Why the suite mispredicted the real browser (None: it did not, or none ran)."""
+        return getattr(self.browser_observed, "suite_bug", None)
 
     @property
     def failures(self) -> list[CheckResult]:
@@ -72,6 +100,9 @@ class Verdict:
         """browser-visible when a web app would feel the deviation, else wire-only."""
         if self.transport_error:
             return "browser-visible"
+        observed = getattr(self.browser_observed, "observed", None)
+        if self.browser_expected and observed is not None:  # what a real browser did wins
+            return "browser-visible" if observed != self.browser_expected else "wire-only"
         computed = self.browser_computed
         if self.browser_expected and computed is not None:
             if ("allowed" if computed.allowed else "blocked") != self.browser_expected:

@@ -22,6 +22,7 @@ from .runner import Provisioned, Runner
 
 RUNNER_KEY = pytest.StashKey[Runner]()
 RECORD_KEY = pytest.StashKey["ItemRecord"]()
+BROWSER_KEY = pytest.StashKey[Any]()  # a conformance.chromium.BrowserSession, with --browser
 
 
 @dataclass
@@ -99,6 +100,10 @@ class PreflightItem(pytest.Item):
         if prov.error:
             raise prov.error
         record.verdict = self._act(runner)
+        if record.verdict.suite_bug:
+            from .chromium import SuiteBugError
+
+            raise SuiteBugError(record.verdict.suite_bug)
         if record.verdict.outcome == "fail":
             n = len(record.verdict.failures)
             raise ExpectationError(f"{n} must-level mismatch(es)", rendered=diff_text(
@@ -110,7 +115,15 @@ class PreflightItem(pytest.Item):
         checks = pf.checks_for(self.dialect)
         if pf.action == "probe":
             record.exchange = runner.fire(pf.request)
-            return evaluate(checks, pf.request, record.exchange)
+            verdict = evaluate(checks, pf.request, record.exchange)
+            session = self.config.stash.get(BROWSER_KEY, None)
+            if session is not None and verdict.browser_expected is not None:
+                # The same URL the probe used, from a page at the case's origin.
+                req = pf.request
+                bucket = runner.missing_bucket if req.bucket == "missing" else runner.bucket
+                verdict.add_observation(
+                    session.observe(req, runner.target.object_url(bucket, req.path)))
+            return verdict
         if runner.target.fixed_cors is not None:
             pytest.skip("the target serves a fixed CORS configuration: no configuration calls")
         cors, read = None, False
@@ -133,6 +146,11 @@ class PreflightItem(pytest.Item):
         if isinstance(exc, ExpectationError):
             transcript = self.record.exchange.transcript() if self.record.exchange else ""
             return redact(f"{exc.rendered}\n\n{transcript}")
+        verdict = self.record.verdict
+        if verdict is not None and verdict.suite_bug and str(exc) == verdict.suite_bug:
+            seen = verdict.browser_observed.transcript()
+            return redact(f"SUITE BUG (not a deviation of the target): {exc}\n\n"
+                          f"{diff_text(verdict)}\n\nWhat Chromium sent and got:\n{seen}")
         if isinstance(exc, ConformanceError):
             self.record.error = redact(str(exc))
             prov = self.record.provisioned

@@ -36,6 +36,12 @@ _OPTIONS: list[tuple[str, str, str, tuple[str, ...] | None]] = [
      None),
     ("--conformance-results", "conformance_results",
      "write machine-readable results (results.json) to this path", None),
+    ("--browser", "conformance_browser",
+     "also replay every browser-checkable item in a real headless browser and compare its "
+     "decision with the computed one (needs the 'browser' extra and Debian's chromium)",
+     ("chromium",)),
+    ("--browser-executable", "conformance_browser_executable",
+     "the Chromium binary for --browser (default /usr/bin/chromium)", None),
 ]
 
 

@@ -11,7 +11,7 @@ from . import options
 from .cases import is_case_file
 from .errors import ConformanceError
 from .expectations import load_expectations
-from .items import RUNNER_KEY, CaseFile, PreflightItem
+from .items import BROWSER_KEY, RUNNER_KEY, CaseFile, PreflightItem
 from .report.collector import ResultsCollector
 from .report.records import item_record
 from .runner import Runner
@@ -40,7 +40,24 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[COLLECTOR_KEY] = collector
     config.pluginmanager.register(collector, "conformance-results")
     config.stash[PROBLEMS_KEY] = []
+    _configure_browser(config)
     config.addinivalue_line("markers", "xdist_group(name): run these items on one xdist worker")
+
+
+def _configure_browser(config: pytest.Config) -> None:
+    """--browser chromium: check it can run now (one-line usage error), start it lazily."""
+    name = options.value(config, "conformance_browser")
+    if name is None or getattr(config.option, "dry_run", False):
+        return
+    if name != "chromium":
+        raise pytest.UsageError(f"--browser {name!r} is not one of: chromium")
+    from .chromium import CHROMIUM, BrowserSession, unavailable
+
+    executable = options.value(config, "conformance_browser_executable") or CHROMIUM
+    why = unavailable(executable)
+    if why:
+        raise pytest.UsageError(f"--browser chromium: {why}")
+    config.stash[BROWSER_KEY] = BrowserSession(executable)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CaseFile | None:
@@ -71,8 +88,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(_group(item)))
             known = config.stash[EXPECTED_KEY].get(item.nodeid)
             if known is not None:  # a known deviation: failing is expected, passing is news
-                item.add_marker(pytest.mark.xfail(
-                    reason=f"known deviation: {known.reason}", strict=not known.intermittent))
+                item.add_marker(pytest.mark.xfail(  # a suite bug is never a known deviation
+                    reason=f"known deviation: {known.reason}", strict=not known.intermittent,
+                    raises=ConformanceError))
 
 
 def _group(item: PreflightItem) -> str:
@@ -95,12 +113,16 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
     return True
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    """Say which target the run judges."""
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say which target the run judges (and which browser checks the verdicts)."""
     t = config.stash[RUNNER_KEY].target
     where = "embedded reference endpoint" if t.embedded else t.endpoint
-    return (f"conformance target: {t.name} ({where}), dialect {t.dialect}, "
-            f"signature {t.signature_version}, bucket policy {t.bucket_policy}")
+    lines = [f"conformance target: {t.name} ({where}), dialect {t.dialect}, "
+             f"signature {t.signature_version}, bucket policy {t.bucket_policy}"]
+    browser = config.stash.get(BROWSER_KEY, None)
+    if browser is not None:
+        lines.append(f"browser truth: headless Chromium ({browser.executable}) via Playwright")
+    return lines
 
 
 @pytest.hookimpl(wrapper=True)
@@ -129,6 +151,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Leave the target as found, then write results.json."""
     config = session.config
+    browser = config.stash.get(BROWSER_KEY, None)
+    if browser is not None:
+        browser.close()  # also after failures and interrupts: Chromium never outlives the run
     runner = config.stash[RUNNER_KEY]
     problems = runner.stop()
     config.stash[PROBLEMS_KEY].extend(problems)
@@ -165,8 +190,13 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.section("conformance")
         terminalreporter.line(", ".join(f"{n} {kind}" for kind, n in counts.items()))
         for r in collector.records:
-            if r["classification"] in ("new deviation", "unexpected pass", "error"):
+            if r["classification"] in ("new deviation", "unexpected pass", "error", "suite bug"):
                 terminalreporter.line(f"{r['classification']}: {r['nodeid']}")
+    if config.stash.get(BROWSER_KEY, None) is not None:
+        from .report.records import browser_counts
+
+        terminalreporter.line("chromium: " + ", ".join(
+            f"{n} {kind}" for kind, n in browser_counts(collector.records).items()))
     for problem in config.stash[PROBLEMS_KEY]:
         loud = problem.startswith("RESTORE FAILED")
         terminalreporter.write_line(f"conformance: {problem}", red=loud, bold=loud)

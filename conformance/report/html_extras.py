@@ -21,6 +21,9 @@ def build_extras(item: Any, redact: Redactor) -> list[dict]:
         out.append(extras.html(diff_html(rec.verdict)))
     if rec.exchange is not None:
         out.append(extras.html(_pre("Preflight exchange", rec.exchange.transcript(), redact)))
+    obs = None if rec.verdict is None else rec.verdict.browser_observed
+    if obs is not None:  # --browser: Chromium's outcome beside the exchange
+        out.append(extras.html(_pre("Chromium", _chromium_text(obs), redact)))
     prov = rec.provisioned
     if prov is not None:
         out.append(extras.html(_pre("Provisioned CORS configuration", prov.xml, redact)))
@@ -30,6 +33,23 @@ def build_extras(item: Any, redact: Redactor) -> list[dict]:
     if rec.error:
         out.append(extras.html(_pre("Error", rec.error, redact)))
     return out
+
+
+def _chromium_text(obs: Any) -> str:
+    """Chromium's decision, its console error, and what it sent and got, as plain text."""
+    if obs.observed is None:
+        return f"not observable: {obs.reason}"
+    sent = "preflight sent" if obs.preflight_sent else "no preflight"
+    lines = [f"observed: {obs.observed} ({sent}, decided on the {obs.stage} request)",
+             f"console: {obs.reason}"]
+    if obs.cors_error:
+        lines.append(f"DevTools corsError: {obs.cors_error}")
+    if obs.predicted is not None:
+        lines.append(f"conformance/browser.py on the same answers: {obs.predicted.verdict} "
+                     f"({obs.predicted.reason})")
+    if obs.suite_bug:
+        lines.append(f"SUITE BUG: {obs.suite_bug}")
+    return "\n".join(lines) + "\n\n" + obs.transcript()
 
 
 def _pre(title: str, text: str, redact: Redactor) -> str:

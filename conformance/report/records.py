@@ -41,7 +41,10 @@ def item_record(item: Any, outcome: str, redact: Redactor, known: Any = None) ->
             "expected": verdict.browser_expected,
             "computed": None if computed is None else computed.verdict,
             "reason": None if computed is None else computed.reason,
+            "observed": None, "observed_reason": None, "preflight_sent": None,
         }
+        if verdict.browser_observed is not None:  # --browser: what a real browser did
+            data["browser"].update(verdict.browser_observed.to_dict())
         data["checks"] = [
             {"subject": r.check.subject, "expected": describe(r.check.matcher),
              "actual": r.actual, "ok": r.ok, "level": r.check.level,
@@ -49,6 +52,8 @@ def item_record(item: Any, outcome: str, redact: Redactor, known: Any = None) ->
             for r in verdict.results
         ]
     data["classification"] = classify(data["outcome"], known is not None, bool(rec.error))
+    if verdict is not None and verdict.suite_bug:
+        data["classification"] = "suite bug"  # the suite mispredicted Chromium: ours to fix
     if prov is not None:
         data["provisioning"] = {
             "config_key": prov.key,
@@ -72,3 +77,18 @@ def scrub(value: Any, redact: Redactor) -> Any:
             return [list(pair) for pair in redact.headers([tuple(value)])][0]  # a header line
         return [scrub(v, redact) for v in value]
     return value
+
+
+def browser_counts(records: list[dict]) -> dict[str, int]:
+    """How a --browser run went: items observed, agreeing, suite bugs, not observable."""
+    counts = {"observed": 0, "agreed": 0, "suite bug": 0, "not observable": 0}
+    for r in records:
+        b = r.get("browser") or {}
+        if b.get("expected") is None or "observed_stage" not in b:
+            continue  # no stated verdict, or no browser looked at this item
+        if b.get("observed") is None:
+            counts["not observable"] += 1
+            continue
+        counts["observed"] += 1
+        counts["suite bug" if b.get("suite_bug") else "agreed"] += 1
+    return counts

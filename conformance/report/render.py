@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from ..expect import CheckResult, Verdict, describe
 
@@ -41,7 +42,19 @@ def browser_line(verdict: Verdict) -> str:
     computed = "not computable" if c is None else (
         f"{'allowed' if c.allowed else 'blocked'} ({c.reason})")
     expected = verdict.browser_expected or "not stated"
-    return f"browser: expected {expected}; computed {computed}; impact {verdict.impact}"
+    return (f"browser: expected {expected}; computed {computed}; "
+            f"{observed_text(verdict.browser_observed)}impact {verdict.impact}")
+
+
+def observed_text(obs: Any) -> str:
+    """What Chromium did, for the browser line ('' when no browser ran)."""
+    if obs is None:
+        return ""
+    if obs.observed is None:
+        return f"observed: not observable ({obs.reason}); "
+    sent = "preflight sent" if obs.preflight_sent else "no preflight"
+    reason = obs.reason.split("blocked by CORS policy: ", 1)[-1]  # the URL and origin are known
+    return f"observed {obs.observed} by Chromium ({sent}; {reason}); "
 
 
 def diff_text(verdict: Verdict) -> str:
@@ -55,6 +68,8 @@ def diff_text(verdict: Verdict) -> str:
     if verdict.transport_error:
         lines.insert(0, f"no HTTP answer: {verdict.transport_error}")
     lines.append(browser_line(verdict))
+    if verdict.suite_bug:
+        lines.append(f"SUITE BUG: {verdict.suite_bug}")
     return "\n".join(line.rstrip() for line in lines)
 
 
