@@ -6,8 +6,6 @@ Every test skips unless $CONFORMANCE_LOCALSTACK_PYTHON names a Python 3.13 inter
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,11 +16,12 @@ from defusedxml import ElementTree
 
 from conformance.cases import is_case_file, load_case
 from conformance.cases.model import CorsConfig, CorsRule
-from conformance.cli import ExitStatus, main
+from conformance.cli import ExitStatus
 from conformance.dialects.oss import OssDialect
 from conformance.dialects.s3 import S3Dialect
 from conformance.targets import ephemeral_bucket_name
 from tests.targets import servers
+from tests.targets.named import name_target, run_named
 
 REPO = Path(__file__).resolve().parent.parent
 NAME = "localstack"
@@ -47,24 +46,10 @@ def localstack() -> Iterator[servers.Server]:
 def named_target(localstack: servers.Server, tmp_path: Path,
                  monkeypatch: pytest.MonkeyPatch) -> str:
     """LocalStack named in a targets.yaml, as the README tells users to do."""
-    targets = tmp_path / "targets.yaml"
-    targets.write_text(yaml.safe_dump({"targets": {NAME: {
-        "endpoint": localstack.endpoint, "dialect": "s3", "region": localstack.region,
-        "access_key_env": "TARGET_KEY_ID", "secret_env": "TARGET_SECRET"}}}))
-    monkeypatch.setenv("CONFORMANCE_TARGETS", str(targets))
-    monkeypatch.setenv("TARGET_KEY_ID", localstack.credentials.access_key_id)
-    monkeypatch.setenv("TARGET_SECRET", localstack.credentials.secret)
-    monkeypatch.chdir(REPO)
-    return NAME
+    return name_target(localstack, NAME, tmp_path, monkeypatch)
 
 
-def run(name: str, reports: Path, *extra: str) -> tuple[int, dict]:
-    """`oss-conformance run --target NAME` in-process; the exit code and results.json."""
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["run", "--target", name, "--reports", str(reports), "-q", *extra],
-                stdout=out, stderr=err)
-    assert "Traceback" not in out.getvalue() + err.getvalue()
-    return code, json.loads((reports / "results.json").read_text())
+run = run_named
 
 
 def test_known_deviations_make_the_run_pass(named_target: str, tmp_path: Path) -> None:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import io
-import json
 from pathlib import Path
 
 import pytest
 import yaml
 
 from conformance.cases import is_case_file, load_case
-from conformance.cli import ExitStatus, main
+from conformance.cli import ExitStatus
 from tests.targets import servers
+from tests.targets.named import name_target, run_named
 
 REPO = Path(__file__).resolve().parent.parent
 CASES = REPO / "cases"
@@ -21,25 +20,11 @@ SERVERS = {"s3rver": servers.s3rver, "moto": servers.moto_server}
 @pytest.fixture(params=sorted(SERVERS))
 def named_target(request, tmp_path, monkeypatch):
     """A running server, named in a targets.yaml as the README tells users to do."""
-    name = request.param
-    with SERVERS[name]() as srv:
-        targets = tmp_path / "targets.yaml"
-        targets.write_text(yaml.safe_dump({"targets": {name: {
-            "endpoint": srv.endpoint, "dialect": "s3", "region": srv.region,
-            "access_key_env": "TARGET_KEY_ID", "secret_env": "TARGET_SECRET"}}}))
-        monkeypatch.setenv("CONFORMANCE_TARGETS", str(targets))
-        monkeypatch.setenv("TARGET_KEY_ID", srv.credentials.access_key_id)
-        monkeypatch.setenv("TARGET_SECRET", srv.credentials.secret)
-        monkeypatch.chdir(REPO)
-        yield name
+    with SERVERS[request.param]() as srv:
+        yield name_target(srv, request.param, tmp_path, monkeypatch)
 
 
-def run(name: str, reports: Path, *extra: str) -> tuple[int, dict]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["run", "--target", name, "--reports", str(reports), "-q", *extra],
-                stdout=out, stderr=err)
-    assert "Traceback" not in out.getvalue() + err.getvalue()
-    return code, json.loads((reports / "results.json").read_text())
+run = run_named
 
 
 def test_known_deviations_make_the_run_pass(named_target, tmp_path):

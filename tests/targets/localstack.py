@@ -15,7 +15,6 @@ import fcntl
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -27,7 +26,7 @@ import pytest
 import requests
 
 from conformance.targets import Credentials
-from tests.targets.servers import REPO, Server, _die_with_parent, _Output
+from tests.targets.servers import REPO, Server, _die_with_parent, _Output, stop_process
 
 ENV_PYTHON = "CONFORMANCE_LOCALSTACK_PYTHON"
 VERSION = "2026.3.0"
@@ -182,11 +181,5 @@ def _wait_s3_running(proc: subprocess.Popen, endpoint: str, output: _Output,
 
 
 def stop(proc: subprocess.Popen) -> None:
-    """SIGTERM by PID, then SIGKILL if it has not exited within STOP_TIMEOUT."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(STOP_TIMEOUT)
+    """Stop by PID with LocalStack's longer grace period (its SIGTERM sometimes hangs)."""
+    stop_process(proc, STOP_TIMEOUT)

@@ -116,7 +116,7 @@ def _spawn(name: str, argv: list[str], env: dict[str, str], ready: re.Pattern[st
         yield Server(name, endpoint, proc.pid, credentials, region,
                      time.monotonic() - start, output.lines)
     finally:
-        _stop(proc)
+        stop_process(proc)
         output.close()
 
 
@@ -179,15 +179,15 @@ def _wait_http(proc: subprocess.Popen, endpoint: str, output: _Output, deadline:
         delay = min(delay * 2, 0.5)
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    """SIGTERM by PID, then SIGKILL if it has not exited within STOP_TIMEOUT."""
+def stop_process(proc: subprocess.Popen, timeout: float = STOP_TIMEOUT) -> None:
+    """SIGTERM by PID, then SIGKILL if it has not exited within `timeout` seconds."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(STOP_TIMEOUT)
+            proc.wait(timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
-            proc.wait(STOP_TIMEOUT)
+            proc.wait(timeout)
 
 
 def _die_with_parent() -> None:
