@@ -29,7 +29,8 @@ class ExitStatus(IntEnum):
 
 COMMANDS = ("run", "validate", "serve", "matrix", "coverage", "restore", "cleanup")
 TARGET_FLAGS = ("target", "endpoint", "dialect", "bucket", "signature_version", "region",
-                "addressing", "latency_ms", "expectations", "max_rps")
+                "addressing", "latency_ms", "expectations", "max_rps", "browser",
+                "browser_executable")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--addressing", choices=("path", "virtual"))
     run.add_argument("--latency-ms", help="embedded reference only: delay every answer")
     run.add_argument("--max-rps", help="at most this many requests a second to the target")
+    run.add_argument("--browser", choices=("chromium",),
+                     help="confirm every browser verdict in a real headless Chromium")
+    run.add_argument("--browser-executable", help="the Chromium binary (default /usr/bin/chromium)")
     run.add_argument("--dry-run", action="store_true",
                      help="print the plan (bucket, configuration changes, requests); send nothing")
     run.add_argument("-n", dest="workers", help="parallel workers (pytest-xdist), e.g. 4 or auto")
