@@ -31,9 +31,9 @@ class Plan:
 
 FULL = Plan(reps=3, overhead_reps=5, latency_ms=50, files=10_000, preflights=10_000, load_seconds=5,
             connections=4)
-# Small enough for tests/test_bench.py; same figures, smaller N (latency 10 ms keeps the serial
-# run short; its target is computed for 10 ms).
-QUICK = Plan(reps=1, overhead_reps=1, latency_ms=10, files=1_000, preflights=1_000, load_seconds=1,
+# Small enough for tests/test_bench.py; same figures, smaller N (latency 5 ms keeps the serial
+# run short; its target is computed for 5 ms).
+QUICK = Plan(reps=1, overhead_reps=1, latency_ms=5, files=1_000, preflights=1_000, load_seconds=1,
              connections=4)
 
 

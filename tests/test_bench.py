@@ -28,8 +28,10 @@ FIGURES = [
     "latency p99",
     "distinct configurations in cases/",
     "sequence cases",
-    "serial: Put/DeleteBucketCors calls",
-    "-n 8: Put/DeleteBucketCors calls",
+    "serial: Put/DeleteBucketCors for configurations",
+    "serial: DeleteBucketCors resets before sequences",
+    "-n 8: Put/DeleteBucketCors for configurations",
+    "-n 8: DeleteBucketCors resets before sequences",
 ]
 
 
