@@ -50,9 +50,13 @@ class CaseFile(pytest.File):
         if dialect not in case.dialects:
             return
         for preflight in case.preflights:
-            yield PreflightItem.from_parent(
+            item = PreflightItem.from_parent(
                 self, name=f"{preflight.name}[{dialect}]", case=case, preflight=preflight,
                 dialect=dialect)
+            # Marked at creation, for `--dist loadgroup` where xdist honours it; the CLI uses
+            # `--dist loadfile`, which keeps every sequence on one worker on any version.
+            item.add_marker(pytest.mark.xdist_group(item.group))
+            yield item
 
     def _display_path(self) -> str:
         try:
@@ -74,6 +78,11 @@ class PreflightItem(pytest.Item):
         super().__init__(**kwargs)
         self.case, self.preflight, self.dialect = case, preflight, dialect
         self.stash[RECORD_KEY] = ItemRecord()
+
+    @property
+    def group(self) -> str:
+        """Items sharing a configuration, or the steps of one sequence, run together in order."""
+        return f"sequence:{self.case.path}" if self.case.sequence else self.case.config_key
 
     @property
     def stable_nodeid(self) -> str:

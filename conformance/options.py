@@ -94,8 +94,10 @@ def build_settings(config: pytest.Config) -> Settings:
         rps = float(max_rps or 0)
     except ValueError:
         raise pytest.UsageError(f"--max-rps {max_rps!r} is not a number") from None
-    if target.bucket_policy == "existing" and getattr(config.option, "numprocesses", None) \
-            and not hasattr(config, "workerinput"):
+    parallel = getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput")
+    if parallel and config.getoption("dry_run", False):
+        raise pytest.UsageError("--dry-run makes its plan from one collection: run it without -n")
+    if target.bucket_policy == "existing" and parallel:
         raise pytest.UsageError("an existing bucket is changed one configuration at a time: "
                                 "run it without -n")
     return Settings(target=target, latency_ms=latency_ms, max_rps=rps)

