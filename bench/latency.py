@@ -78,7 +78,8 @@ def facts(results_path: Path, groups: Groups) -> RunFacts:
             provisionings.setdefault(p["applied_by"], (r["case"], p))
 
     def writes(p: dict) -> int:
-        return sum(1 for c in p["calls"] if c["request"]["method"] in ("PUT", "DELETE")
+        calls = data["provisionings"][p["applied_by"]]
+        return sum(1 for c in calls if c["request"]["method"] in ("PUT", "DELETE")
                    and "?cors" in c["request"]["url"])
 
     resets = sum(writes(p) for case, p in provisionings.values() if case in groups.sequences)

@@ -76,9 +76,7 @@ def recorded_exchanges(results_path: Path) -> int:
     """Distinct exchanges results.json records: items' own and provisioning calls."""
     data = json.loads(results_path.read_text(encoding="utf-8"))
     items = sum(1 for r in data["items"] if r.get("exchange"))
-    provisionings = {p["applied_by"]: len(p["calls"]) for r in data["items"]
-                     if (p := r.get("provisioning")) and p.get("applied_by")}
-    return items + sum(provisionings.values())
+    return items + sum(len(calls) for calls in data["provisionings"].values())
 
 
 def replay(calls: list[Call], region: str, access_key_id: str, secret: str) -> ReplayResult:

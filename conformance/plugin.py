@@ -153,6 +153,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     config.stash[PROBLEMS_KEY].extend(problems)
     if any(p.startswith("RESTORE FAILED") for p in problems):
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR  # never a green run after that
+    if hasattr(config, "workerinput"):  # an xdist worker: the controller writes every file
+        return
     collector = config.stash[COLLECTOR_KEY]
     if config.getoption("update_expectations", False) and collector.records:
         from .expectations import write_expectations

@@ -50,6 +50,7 @@ class Provisioned:
     serial: int | None = None  # which provisioning of this run (per worker); None: none sent
     exchanges: list[Exchange] = field(default_factory=list)
     error: ConformanceError | None = None
+    reported: bool = False  # its calls already went out with an earlier item's record
 
     @property
     def xml(self) -> str:

@@ -69,7 +69,12 @@ def _run_s3(pytester: pytest.Pytester, case_dir, monkeypatch: pytest.MonkeyPatch
     assert doc["target"]["dialect"] == "s3" and doc["target"]["endpoint"] == server.endpoint
     assert doc["provisioning_calls"] == 1  # one configuration, provisioned once
     assert "conformance cleanup problem" not in result.stdout.str()
-    return result, {item["nodeid"]: item for item in doc["items"]}
+    items = {item["nodeid"]: item for item in doc["items"]}
+    for item in items.values():  # calls are stored once per provisioning, at the top level
+        prov = item["provisioning"]
+        if prov and prov.get("applied_by"):
+            prov["calls"] = doc["provisionings"][prov["applied_by"]]
+    return result, items
 
 
 def _failed_subjects(item: dict) -> set[str]:

@@ -44,10 +44,30 @@ def _validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema(name), registry=registry)
 
 
+@cache
+def _fast(name: str) -> Any:
+    """A compiled validator (jsonschema-rs) for the common case, a valid file; None if absent."""
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    try:
+        return jsonschema_rs.validator_for(schema(name))
+    except Exception:  # noqa: BLE001 - e.g. a cross-file $ref it cannot resolve: use the slow path
+        return None
+
+
 def schema_errors(
     data: Any, lines: dict[Path, int], file: str, name: str = "case"
 ) -> list[CaseFormatError]:
-    """Every schema violation of `data`, one CaseFormatError each, in line order."""
+    """Every schema violation of `data`, one CaseFormatError each, in line order.
+
+    Valid files (nearly all) pass the compiled check; only a failing file is walked again by
+    jsonschema, whose errors carry what the one-line messages need.
+    """
+    fast = _fast(name)
+    if fast is not None and fast.is_valid(data):
+        return []
     found = [_to_error(e, lines, file) for e in _validator(name).iter_errors(data)]
     return sorted(found, key=lambda e: (e.line or 0, e.pointer))
 

@@ -10,6 +10,7 @@ from ..errors import CaseFormatError
 
 Path = tuple  # a path of dict keys and list indexes, as jsonschema reports them
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()  # one for all scalars; its memo cleared per file
 
 
 def load_with_lines(text: str, file: str) -> tuple[Any, dict[Path, int]]:
@@ -21,7 +22,10 @@ def load_with_lines(text: str, file: str) -> tuple[Any, dict[Path, int]]:
     lines: dict[Path, int] = {}
     if node is None:
         return None, lines
-    return _build(node, (), lines, file), lines
+    try:
+        return _build(node, (), lines, file), lines
+    finally:
+        _CONSTRUCTOR.constructed_objects.clear()
 
 
 def _build(node: yaml.Node, path: Path, lines: dict[Path, int], file: str) -> Any:
@@ -47,9 +51,8 @@ def _scalar(node: yaml.Node, file: str) -> Any:
         raise CaseFormatError(
             "a mapping key must be a plain value", file=file, line=node.start_mark.line + 1
         )
-    constructor = yaml.constructor.SafeConstructor()
     try:
-        return constructor.construct_object(node, deep=True)
+        return _CONSTRUCTOR.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, file) from None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Literal, Union
 
 Level = Literal["must", "should", "may"]
@@ -193,9 +194,9 @@ class Case:
     sequence: bool = False  # steps run in order on one bucket; no configuration is provisioned
     extras: dict = field(default_factory=dict, compare=False)
 
-    @property
+    @cached_property
     def config_key(self) -> str:
-        """Digest of the configuration this case provisions."""
+        """Digest of the configuration this case provisions (computed once: it is hashed)."""
         return config_key(self.cors)
 
 

@@ -31,11 +31,21 @@ class ResultsCollector:
                     if r["provisioning"] and r["provisioning"]["applied_by"]})
 
     def write(self, target: dict, extra: dict[str, Any]) -> dict | None:
-        """Write results.json when asked for and there is something to write."""
+        """Write results.json when asked for and there is something to write.
+
+        Provisioning calls are written once, under "provisionings" keyed by the `applied_by`
+        each item's provisioning names, not copied into every item of the configuration.
+        """
         if not self.results_path or not self.records:
             return None
+        provisionings: dict[str, list] = {}
+        for record in self.records:
+            prov = record.get("provisioning") or {}
+            calls = prov.pop("calls", None)
+            if calls is not None and prov.get("applied_by"):
+                provisionings.setdefault(prov["applied_by"], calls)
         return write_results(Path(self.results_path), self.records, target,
-                             self.config.rootpath, extra)
+                             self.config.rootpath, {**extra, "provisionings": provisionings})
 
     def classification_counts(self) -> dict[str, int]:
         """How many items fell in each class (pass, known/new deviation, unexpected pass)."""

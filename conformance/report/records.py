@@ -61,8 +61,10 @@ def item_record(item: Any, outcome: str, redact: Redactor, known: Any = None) ->
             f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}#{prov.serial}",
             "config": None if prov.config is None else prov.config.to_dict(),
             "xml": prov.xml,
-            "calls": [ex.to_dict() for ex in prov.exchanges],
         }
+        if not prov.reported:  # calls travel once per provisioning; results.json hoists them
+            data["provisioning"]["calls"] = [ex.to_dict() for ex in prov.exchanges]
+            prov.reported = True
     return scrub(data, redact)
 
 

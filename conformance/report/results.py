@@ -42,7 +42,7 @@ def write_results(path: Path, records: list[dict], target: dict, rootdir: Path,
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=1, ensure_ascii=False)
+        json.dump(doc, fh, ensure_ascii=False)  # no indent: the C encoder, 5x faster
         fh.write("\n")
     os.replace(tmp, path)
     return doc
