@@ -115,7 +115,7 @@ def measure(tmp: Path, reps: int, latency_ms: int) -> tuple[list[Figure], list[F
     shows when the machine, not the endpoint, is the bottleneck.
     """
     lat = ["--latency-ms", str(latency_ms)]
-    xdist = ["-n", str(WORKERS)]  # the CLI adds --dist loadfile
+    xdist = ["-n", str(WORKERS)]  # the CLI adds --dist loadgroup
     groups = corpus_groups(REPO / "cases")
     serial, sf = _best_run(tmp, "serial", reps, lat, groups)
     parallel, pf = _best_run(tmp, "parallel", reps, lat + xdist, groups)
@@ -130,7 +130,7 @@ def measure(tmp: Path, reps: int, latency_ms: int) -> tuple[list[Figure], list[F
         at_most(section, "serial: measured", serial["seconds"], 1.3 * ideal_1, " s"),
         *phases(section, "of which", serial["phases"]),
         info(section, f"-n {WORKERS}: ideal round-trip time", ideal_n, " s"),
-        at_most(section, f"-n {WORKERS} --dist loadfile: measured", parallel["seconds"],
+        at_most(section, f"-n {WORKERS} --dist loadgroup: measured", parallel["seconds"],
                 1.3 * ideal_n, " s", note=f"{pf.workers} workers provisioned a bucket"),
         *phases(section, "of which", parallel["phases"]),
         info(section, f"-n {WORKERS}: CPU time of all processes", parallel["cpu_seconds"], " s",

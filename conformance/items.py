@@ -53,8 +53,8 @@ class CaseFile(pytest.File):
             item = PreflightItem.from_parent(
                 self, name=f"{preflight.name}[{dialect}]", case=case, preflight=preflight,
                 dialect=dialect)
-            # Marked at creation, for `--dist loadgroup` where xdist honours it; the CLI uses
-            # `--dist loadfile`, which keeps every sequence on one worker on any version.
+            # Marked at creation for tools that read xdist_group; under `--dist loadgroup` the
+            # grouping itself comes from conformance.parallel, which does not depend on it.
             item.add_marker(pytest.mark.xdist_group(item.group))
             yield item
 

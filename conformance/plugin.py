@@ -107,6 +107,16 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
     return True
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadgroup`: group by configuration or sequence, computed, not by node-id suffix."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from .parallel import ConfigurationScheduling
+
+    return ConfigurationScheduling(config, log)
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     """Say which target the run judges (and which browser checks the verdicts)."""
     t = config.stash[RUNNER_KEY].target

@@ -55,9 +55,9 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
         if value:
             argv += [f"--{flag.replace('_', '-')}", value]
     if args.workers and not args.dry_run:  # a plan is made from one collection: serially
-        # loadfile: a file's items (a sequence's steps above all) stay on one worker, in
-        # order, on every pytest/xdist version (loadgroup's suffix is not added under 9.2).
-        argv += ["-n", args.workers, "--dist", "loadfile"]
+        # loadgroup: our scheduler (conformance.parallel) keeps each configuration and each
+        # sequence on one worker, in order, on every pytest/xdist version.
+        argv += ["-n", args.workers, "--dist", "loadgroup"]
     if args.dry_run:
         argv.append("--dry-run")
     if args.update_expectations:

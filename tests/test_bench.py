@@ -16,7 +16,7 @@ FIGURES = [
     "serial: ideal round-trip time",
     "serial: measured",
     "-n 8: ideal round-trip time",
-    "-n 8 --dist loadfile: measured",
+    "-n 8 --dist loadgroup: measured",
     "-n 8: CPU time of all processes",
     "pytest --collect-only of 1,000 files",
     "raw loader (load_case) of 1,000 files",
