@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import collection, latency, overhead, throughput
+from . import browser, collection, latency, overhead, throughput
 from ._proc import BenchError
 from .table import Figure, render
 
@@ -44,7 +44,7 @@ def measure(plan: Plan, tmp: Path) -> list[Figure]:
     figures += remote
     figures += collection.measure(tmp, plan.files, plan.preflights)
     figures += throughput.measure(plan.load_seconds, plan.connections)
-    return figures + provisioning
+    return figures + provisioning + browser.measure(tmp, plan.overhead_reps)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,6 +32,8 @@ FIGURES = [
     "serial: DeleteBucketCors resets before sequences",
     "-n 8: Put/DeleteBucketCors for configurations",
     "-n 8: DeleteBucketCors resets before sequences",
+    "corpus run with --browser chromium",
+    "extra time",
 ]
 
 
