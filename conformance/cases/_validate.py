@@ -86,9 +86,19 @@ def _to_error(err: ValidationError, lines: dict[Path, int], file: str) -> CaseFo
 def _most_specific(err: ValidationError) -> ValidationError:
     """Inside oneOf/anyOf, report the branch the value was evidently meant for."""
     while err.validator in ("oneOf", "anyOf") and err.context and not _only_required(err):
-        typed = [e for e in err.context if e.validator != "type" or e.path]
-        err = best_match(typed or err.context)
+        context = _meant_branches(err)
+        typed = [e for e in context if e.validator != "type" or e.path]
+        err = best_match(typed or context)
     return err
+
+
+def _meant_branches(err: ValidationError) -> list[ValidationError]:
+    """Errors of the branches the value has the required keys of (a table or a preflight)."""
+    context = list(err.context or ())
+    lacking = {e.relative_schema_path[0] for e in context
+               if e.validator == "required" and not e.path}
+    meant = [e for e in context if e.relative_schema_path[0] not in lacking]
+    return meant or context  # original order: best_match breaks ties by it
 
 
 def _only_required(err: ValidationError) -> bool:

@@ -6,6 +6,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from ..errors import CaseFormatError
+from ._tables import expand_tables
 from ._validate import regex_errors, schema_errors
 from ._yaml import Path, format_path, line_of, load_with_lines
 from .model import (
@@ -56,6 +57,8 @@ def parse_case(text: str, file: str) -> Case:
         CaseFormatError("a case file must be a mapping with title, spec, cors and preflights",
                         file=file, line=1)
     ]
+    if not errors:  # tables expand into plain preflights, which are then validated as such
+        errors = expand_tables(data, lines, file) or schema_errors(data, lines, file)
     if not errors:
         errors = _semantic_errors(data, lines, file)
     if errors:

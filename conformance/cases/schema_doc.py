@@ -58,6 +58,8 @@ def _type(node: dict) -> str:
         return f"`{node['const']}`".replace("True", "true")
     if "oneOf" in node:
         return " or ".join(_type(b) for b in node["oneOf"])
+    if "if" in node:  # a discriminated choice: then-branch or else-branch
+        return f"{_type(node['then'])} or {_type(node['else'])}"
     kind = node.get("type", "any")
     if isinstance(kind, list):
         return " or ".join(kind)

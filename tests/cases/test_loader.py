@@ -136,3 +136,56 @@ def test_every_problem_of_a_file_is_reported():
         parse_case(text, "x.yaml")
     assert len(info.value.errors) == 2
     assert [e.line for e in info.value.errors] == [16, 23]
+
+
+TABLE = """\
+title: t
+spec: [OSS-37]
+cors:
+  rules: [{allowed_origins: [http://a.test], allowed_methods: [GET, PUT]}]
+preflights:
+  - name: a plain preflight
+    request: {origin: http://a.test, request_method: GET}
+    expect: {status: 200}
+  - table:
+      name: method {method} is {verdict}
+      rows:
+        - {method: PUT, verdict: granted, status: 200, acao: http://a.test}
+        - {method: DELETE, verdict: refused, status: 403, acao: absent}
+      template:
+        spec: [OSS-31]
+        request: {origin: http://a.test, request_method: "{method}"}
+        expect:
+          status: "{status}"
+          headers: {Access-Control-Allow-Origin: "{acao}", x: {regex: "[0-9]{2}"}}
+"""
+
+
+def test_a_table_generates_one_preflight_per_row_with_typed_values():
+    case = parse_case(TABLE, "t.yaml")
+    names = [p.name for p in case.preflights]
+    assert names == ["a plain preflight", "method PUT is granted", "method DELETE is refused"]
+    put, delete = case.preflights[1:]
+    assert (put.line, delete.line) == (12, 13)
+    assert put.request.request_method == "PUT" and put.spec == ("OSS-37", "OSS-31")
+    checks = {c.subject: c.matcher for c in delete.checks_for("oss")}
+    assert checks["status"] == Exact(403)
+    assert checks["header:Access-Control-Allow-Origin"] == Absent()
+    assert checks["header:x"] == Regex("[0-9]{2}")  # braces that are not placeholders stay
+
+
+@pytest.mark.parametrize("change, message", [
+    (("status: \"{status}\"", "status: \"{stauts}\""),
+     "t.yaml:12: preflights[1].table.rows[0]: placeholder {stauts} has no column in this row "
+     "(did you mean 'status'?)"),
+    (("status: 403, acao", "status: abc, acao"),
+     "t.yaml:13: preflights[2].expect.status: 'abc' is not an integer"),
+    (("{method: DELETE, verdict: refused", "{method: PUT, verdict: granted"),
+     "t.yaml:13: preflights[2].name: name 'method PUT is granted' is already used"),
+    (("name: method {method} is {verdict}", "name: 'method {method}: {verdict}'"),
+     "t.yaml:12: preflights[1].name: 'method PUT: granted' does not match the pattern"),
+])
+def test_table_rows_get_one_line_errors_at_their_own_line(change, message):
+    with pytest.raises(CaseFileErrors) as info:
+        parse_case(TABLE.replace(*change), "t.yaml")
+    assert str(info.value.errors[0]).startswith(message)
