@@ -11,6 +11,7 @@ from ..errors import CaseFormatError
 Path = tuple  # a path of dict keys and list indexes, as jsonschema reports them
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()  # one for all scalars; its memo cleared per file
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 def load_with_lines(text: str, file: str) -> tuple[Any, dict[Path, int]]:
@@ -51,6 +52,8 @@ def _scalar(node: yaml.Node, file: str) -> Any:
         raise CaseFormatError(
             "a mapping key must be a plain value", file=file, line=node.start_mark.line + 1
         )
+    if node.tag == _STR_TAG:  # most scalars: the text is the value, no constructor needed
+        return node.value
     try:
         return _CONSTRUCTOR.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
