@@ -95,6 +95,10 @@ class PreflightItem(pytest.Item):
         """The record of this item, filled while it runs."""
         return self.stash[RECORD_KEY]
 
+    def release_record(self) -> None:
+        """Drop the exchange, verdict and provisioning objects once reported (memory)."""
+        self.stash[RECORD_KEY] = ItemRecord()
+
     def runtest(self) -> None:
         """Provision (once per configuration, or start the sequence), act, evaluate."""
         runner = self.config.stash[RUNNER_KEY]

@@ -149,6 +149,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         from .report.html_extras import build_extras
 
         report.extras = [*getattr(report, "extras", []), *build_extras(item, runner.redact)]
+    item.release_record()  # the report now holds what is kept; items live until the session ends
     return report
 
 
