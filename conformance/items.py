@@ -50,13 +50,9 @@ class CaseFile(pytest.File):
         if dialect not in case.dialects:
             return
         for preflight in case.preflights:
-            item = PreflightItem.from_parent(
+            yield PreflightItem.from_parent(
                 self, name=f"{preflight.name}[{dialect}]", case=case, preflight=preflight,
                 dialect=dialect)
-            # Marked at creation for tools that read xdist_group; under `--dist loadgroup` the
-            # grouping itself comes from conformance.parallel, which does not depend on it.
-            item.add_marker(pytest.mark.xdist_group(item.group))
-            yield item
 
     def _display_path(self) -> str:
         try:
@@ -83,12 +79,6 @@ class PreflightItem(pytest.Item):
     def group(self) -> str:
         """Items sharing a configuration, or the steps of one sequence, run together in order."""
         return f"sequence:{self.case.path}" if self.case.sequence else self.case.config_key
-
-    @property
-    def stable_nodeid(self) -> str:
-        """The node id without the `@group` suffix xdist's loadgroup adds: ids never change."""
-        marker = self.get_closest_marker("xdist_group")
-        return self.nodeid.removesuffix(f"@{marker.args[0]}") if marker else self.nodeid
 
     @property
     def record(self) -> ItemRecord:

@@ -74,6 +74,22 @@ def expectations_file(config: pytest.Config, target_name: str) -> Path:
     return Path(given) if given else default_path(config.rootpath, target_name)
 
 
+def browser_session(config: pytest.Config) -> Any:
+    """--browser chromium: a lazily started BrowserSession, or None; one-line usage errors."""
+    name = value(config, "conformance_browser")
+    if name is None or getattr(config.option, "dry_run", False):
+        return None
+    if name != "chromium":
+        raise pytest.UsageError(f"--browser {name!r} is not one of: chromium")
+    from .chromium import CHROMIUM, BrowserSession, unavailable
+
+    executable = value(config, "conformance_browser_executable") or CHROMIUM
+    why = unavailable(executable)
+    if why:
+        raise pytest.UsageError(f"--browser chromium: {why}")
+    return BrowserSession(executable)
+
+
 def build_settings(config: pytest.Config) -> Settings:
     """The run's Settings from options; a bad value is a one-line usage error."""
     try:

@@ -40,24 +40,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[COLLECTOR_KEY] = collector
     config.pluginmanager.register(collector, "conformance-results")
     config.stash[PROBLEMS_KEY] = []
-    _configure_browser(config)
-    config.addinivalue_line("markers", "xdist_group(name): run these items on one xdist worker")
-
-
-def _configure_browser(config: pytest.Config) -> None:
-    """--browser chromium: check it can run now (one-line usage error), start it lazily."""
-    name = options.value(config, "conformance_browser")
-    if name is None or getattr(config.option, "dry_run", False):
-        return
-    if name != "chromium":
-        raise pytest.UsageError(f"--browser {name!r} is not one of: chromium")
-    from .chromium import CHROMIUM, BrowserSession, unavailable
-
-    executable = options.value(config, "conformance_browser_executable") or CHROMIUM
-    why = unavailable(executable)
-    if why:
-        raise pytest.UsageError(f"--browser chromium: {why}")
-    config.stash[BROWSER_KEY] = BrowserSession(executable)
+    browser = options.browser_session(config)
+    if browser is not None:
+        config.stash[BROWSER_KEY] = browser
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CaseFile | None:
@@ -85,7 +70,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = [item for _, item in sorted(enumerate(items), key=order)]
     for item in items:
         if isinstance(item, PreflightItem):
-            known = config.stash[EXPECTED_KEY].get(item.stable_nodeid)
+            known = config.stash[EXPECTED_KEY].get(item.nodeid)
             if known is not None:  # a known deviation: failing is expected, passing is news
                 item.add_marker(pytest.mark.xfail(  # a suite bug is never a known deviation
                     reason=f"known deviation: {known.reason}", strict=not known.intermittent,
@@ -139,7 +124,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = report.outcome
     if hasattr(report, "wasxfail"):
         outcome = "xfailed" if report.skipped else "xpassed"
-    known = item.config.stash[EXPECTED_KEY].get(item.stable_nodeid)
+    known = item.config.stash[EXPECTED_KEY].get(item.nodeid)
     report.conformance = item_record(item, outcome, runner.redact, known)
     if item.record.verdict is not None and item.record.verdict.outcome == "warn":
         from .report.render import diff_text

@@ -16,7 +16,7 @@ def item_record(item: Any, outcome: str, redact: Redactor, known: Any = None) ->
     verdict = rec.verdict
     prov = rec.provisioned
     data: dict[str, Any] = {
-        "nodeid": item.stable_nodeid,
+        "nodeid": item.nodeid,  # no xdist_group markers, so no `@group` suffix, ever
         "case": item.case.path,
         "title": item.case.title,
         "preflight": item.preflight.name,
