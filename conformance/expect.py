@@ -19,6 +19,7 @@ from .cases.model import (
     ProbeRequest,
     Regex,
     Tokens,
+    expected_browser,
     render_config,
 )
 from .exchange import Exchange
@@ -116,10 +117,10 @@ def evaluate(checks: tuple[Check, ...], request: ProbeRequest, ex: Exchange,
 
     With `cors_read`, `cors` is the configuration a GetBucketCors step read back (None: none).
     """
-    computed = compute_browser(request, ex) if request.origin or request.raw_headers else None
+    computed = compute_browser(request, ex)
     if ex.error:
         results = [CheckResult(c, False, f"no answer ({ex.error})") for c in checks]
-        return Verdict(results, _expected_browser(checks), computed, ex.error)
+        return Verdict(results, expected_browser(checks), computed, ex.error)
     elements = error_elements(ex.body)
     error_code, error_message = elements.get("Code"), elements.get("Message")
     results = []
@@ -143,7 +144,7 @@ def evaluate(checks: tuple[Check, ...], request: ProbeRequest, ex: Exchange,
             header = ex.header(check.header or "")
             actual = ABSENT if header is None else header
         results.append(CheckResult(check, matches(check.matcher, actual), actual))
-    return Verdict(results, _expected_browser(checks), computed)
+    return Verdict(results, expected_browser(checks), computed)
 
 
 def matches(matcher: Matcher, actual: str) -> bool:
@@ -209,12 +210,15 @@ def error_elements(body: bytes) -> dict[str, str]:
 
 
 def compute_browser(request: ProbeRequest, ex: Exchange) -> browser.Decision | None:
-    """What the Fetch standard's CORS check says of this answer, when a browser could send it."""
-    if ex.error:
-        return browser.Decision(False, f"network error: {ex.error}")
+    """What the Fetch standard's CORS check says of this answer, when a browser could send it.
+
+    None without an Origin (management calls, malformed requests): no browser sends those.
+    """
     origin, acrm, acrh = _browser_view(request)
     if origin is None:
         return None
+    if ex.error:
+        return browser.Decision(False, f"network error: {ex.error}")
     if request.method == "OPTIONS":
         if acrm is None:
             return None
@@ -237,9 +241,3 @@ def _browser_view(req: ProbeRequest) -> tuple[str | None, str | None, str | None
     return (first.get("origin"), first.get("access-control-request-method"),
             first.get("access-control-request-headers"))
 
-
-def _expected_browser(checks: tuple[Check, ...]) -> str | None:
-    for c in checks:
-        if c.subject == "browser":
-            return str(c.matcher.value) if isinstance(c.matcher, Exact) else None
-    return None

@@ -174,10 +174,15 @@ class Preflight:
 
     def expected_browser(self, dialect: str) -> str | None:
         """'allowed' / 'blocked' when the case states a browser verdict, else None."""
-        for check in self.checks_for(dialect):
-            if check.subject == "browser" and isinstance(check.matcher, Exact):
-                return str(check.matcher.value)
-        return None
+        return expected_browser(self.checks_for(dialect))
+
+
+def expected_browser(checks: tuple[Check, ...]) -> str | None:
+    """The browser verdict a set of checks states ('allowed' / 'blocked'), else None."""
+    for check in checks:
+        if check.subject == "browser" and isinstance(check.matcher, Exact):
+            return str(check.matcher.value)
+    return None
 
 
 @dataclass(frozen=True)
