@@ -122,3 +122,34 @@ def test_html_diff_escapes_what_the_target_sent():
                        evil)
     page = diff_html(verdict)
     assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+S3_STYLE_403 = (b"<Error><Code>AccessForbidden</Code><Message>CORSResponse: no</Message>"
+                b"<RequestId>R</RequestId><Method>PUT</Method><ResourceType>OBJECT</ResourceType>"
+                b"</Error>")
+
+
+def test_error_element_checks_catch_extra_missing_and_wrong_elements():
+    checks = (Check("error:Code", Exact("AccessForbidden")),
+              Check("error:Method", Absent()),          # S3 adds it, OSS does not
+              Check("error:EC", Regex(r"0003-\d{8}")),  # OSS sends it, S3 does not
+              Check("error:RequestId", Present()))
+    verdict = evaluate(checks, PREFLIGHT, exchange(403, body=S3_STYLE_403))
+    failed = {r.check.subject: r.actual for r in verdict.failures}
+    assert failed == {"error:Method": "PUT", "error:EC": ABSENT}
+
+
+def test_cors_check_catches_a_configuration_that_was_not_stored_as_sent():
+    from conformance.cases.model import CorsConfig, CorsRule, render_config
+
+    wanted = CorsConfig((CorsRule(("http://a.test",), ("GET",), ("x-a",)),), False)
+    merged = CorsConfig((CorsRule(("http://a.test",), ("GET",), ("x-a",)),
+                         CorsRule(("http://old.test",), ("PUT",))), False)  # not replaced
+    check = (Check("cors", Exact(render_config(wanted))),)
+    assert evaluate(check, ProbeRequest(), exchange(200), cors=wanted, cors_read=True).outcome \
+        == "pass"
+    bad = evaluate(check, ProbeRequest(), exchange(200), cors=merged, cors_read=True)
+    assert bad.outcome == "fail" and "rule2[origins=http://old.test" in bad.failures[0].actual
+    vary = evaluate(check, ProbeRequest(), exchange(200),
+                    cors=CorsConfig(wanted.rules, None), cors_read=True)  # ResponseVary dropped
+    assert vary.outcome == "fail"
