@@ -29,7 +29,7 @@ class ExitStatus(IntEnum):
 
 COMMANDS = ("run", "validate", "serve", "matrix", "coverage", "restore", "cleanup")
 TARGET_FLAGS = ("target", "endpoint", "dialect", "bucket", "signature_version", "region",
-                "addressing", "latency_ms", "expectations", "max_rps", "browser",
+                "addressing", "latency_ms", "expectations", "max_rps", "concurrency", "browser",
                 "browser_executable")
 
 
@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--addressing", choices=("path", "virtual"))
     run.add_argument("--latency-ms", help="embedded reference only: delay every answer")
     run.add_argument("--max-rps", help="at most this many requests a second to the target")
+    run.add_argument("--concurrency", help="preflights of one configuration in flight at once "
+                     "(default 8; 1: one request at a time)")
     run.add_argument("--browser", choices=("chromium",),
                      help="confirm every browser verdict in a real headless Chromium")
     run.add_argument("--browser-executable", help="the Chromium binary (default /usr/bin/chromium)")

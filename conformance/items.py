@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from .cases import Case, CaseFileErrors, Preflight, load_case
+from .cases.model import ProbeRequest
 from .errors import (
     ConformanceError,
     ExpectationError,
@@ -23,6 +24,7 @@ from .runner import Provisioned, Runner
 RUNNER_KEY = pytest.StashKey[Runner]()
 RECORD_KEY = pytest.StashKey["ItemRecord"]()
 BROWSER_KEY = pytest.StashKey[Any]()  # a conformance.chromium.BrowserSession, with --browser
+GROUPS_KEY = pytest.StashKey[dict[str, list[ProbeRequest]]]()  # see group_reads
 
 
 @dataclass
@@ -67,6 +69,34 @@ class CaseFile(pytest.File):
         return super().repr_failure(excinfo)
 
 
+def group_reads(item: PreflightItem) -> list[ProbeRequest]:
+    """The requests of the item's configuration group that the runner may send together.
+
+    Preflights always; GET and HEAD too when no request of the group writes (a POST upload
+    could create what a GET reads). Only when this process runs the whole group: serially, or
+    as an xdist worker fed whole groups by `--dist loadgroup`; never for sequences.
+    """
+    groups = item.session.stash.get(GROUPS_KEY, None)
+    if groups is None:
+        config = item.config
+        whole = not hasattr(config, "workerinput") or config.getvalue("dist") == "loadgroup"
+        members: dict[str, list[ProbeRequest]] = {}
+        for other in item.session.items if whole else ():
+            if (isinstance(other, PreflightItem) and not other.case.sequence
+                    and other.preflight.action == "probe"):
+                members.setdefault(other.group, []).append(other.preflight.request)
+        groups = {key: _reads(requests) for key, requests in members.items()}
+        item.session.stash[GROUPS_KEY] = groups
+    return groups.get(item.group, [])
+
+
+def _reads(requests: list[ProbeRequest]) -> list[ProbeRequest]:
+    safe = ("OPTIONS", "GET", "HEAD")
+    if all(r.method in safe for r in requests):
+        return requests
+    return [r for r in requests if r.method == "OPTIONS"]
+
+
 class PreflightItem(pytest.Item):
     """Provision the case's configuration, fire one request, check every expectation."""
 
@@ -94,7 +124,7 @@ class PreflightItem(pytest.Item):
         runner = self.config.stash[RUNNER_KEY]
         record = self.record
         prov = (runner.begin_sequence(self.case.path) if self.case.sequence
-                else runner.apply(self.case.cors))
+                else runner.apply(self.case.cors, group_reads(self)))
         record.provisioned = prov
         if isinstance(prov.error, ProvisioningUnsupported):
             pytest.skip(f"provisioning unsupported: {prov.error}")

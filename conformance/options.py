@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from .errors import ConformanceError
+from .fanout import DEFAULT_WIDTH
 from .runner import Settings
 from .targets import Target
 
@@ -31,6 +32,9 @@ _OPTIONS: list[tuple[str, str, str, tuple[str, ...] | None]] = [
      "endpoint)", None),
     ("--max-rps", "conformance_max_rps",
      "at most this many requests a second to the target (politeness to real endpoints)", None),
+    ("--concurrency", "conformance_concurrency",
+     "at most this many preflights of one configuration in flight at once, sent as soon as it "
+     "is in effect (default 8; 1 sends one request at a time)", None),
     ("--expectations", "conformance_expectations",
      "known deviations of the target (default: expectations/<target name>.yaml if present)",
      None),
@@ -96,11 +100,7 @@ def build_settings(config: pytest.Config) -> Settings:
         target = _target(config)
     except ConformanceError as exc:
         raise pytest.UsageError(str(exc)) from None
-    latency = value(config, "conformance_latency_ms")
-    try:
-        latency_ms = int(latency or 0)
-    except ValueError:
-        raise pytest.UsageError(f"--latency-ms {latency!r} is not a whole number") from None
+    latency_ms = _whole_number(config, "conformance_latency_ms", "--latency-ms", 0)
     if latency_ms < 0:
         raise pytest.UsageError("--latency-ms must not be negative")
     if latency_ms and not target.embedded:
@@ -110,13 +110,24 @@ def build_settings(config: pytest.Config) -> Settings:
         rps = float(max_rps or 0)
     except ValueError:
         raise pytest.UsageError(f"--max-rps {max_rps!r} is not a number") from None
+    concurrency = _whole_number(config, "conformance_concurrency", "--concurrency", DEFAULT_WIDTH)
+    if concurrency < 1:
+        raise pytest.UsageError("--concurrency must be at least 1")
     parallel = getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput")
     if parallel and config.getoption("dry_run", False):
         raise pytest.UsageError("--dry-run makes its plan from one collection: run it without -n")
     if target.bucket_policy == "existing" and parallel:
         raise pytest.UsageError("an existing bucket is changed one configuration at a time: "
                                 "run it without -n")
-    return Settings(target=target, latency_ms=latency_ms, max_rps=rps)
+    return Settings(target=target, latency_ms=latency_ms, max_rps=rps, concurrency=concurrency)
+
+
+def _whole_number(config: pytest.Config, ini: str, flag: str, default: int) -> int:
+    given = value(config, ini)
+    try:
+        return int(given) if given is not None else default
+    except ValueError:
+        raise pytest.UsageError(f"{flag} {given!r} is not a whole number") from None
 
 
 def _target(config: pytest.Config) -> Target:

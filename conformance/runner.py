@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from .errors import (
     TargetError,
 )
 from .exchange import Exchange
+from .fanout import DEFAULT_WIDTH, FanOut
 from .journal import Journal, journal_path, remove_journal, write_journal
 from .polite import PoliteDialect, RateLimiter, retryable_exchange, with_retries
 from .probe import Prober
@@ -39,6 +41,7 @@ class Settings:
     request_timeout: float = 10.0
     latency_ms: int = 0
     max_rps: float = 0  # 0: no ceiling
+    concurrency: int = DEFAULT_WIDTH  # preflights in flight at once (1: one at a time)
 
 
 @dataclass
@@ -73,6 +76,9 @@ class Runner:
         self._server = None
         self._dialect: Dialect | None = None
         self._prober = Prober(timeout=settings.request_timeout)
+        self._fanout = FanOut(self._send_pooled, settings.concurrency)
+        self._local = threading.local()  # one Prober (keep-alive connection) per fan-out thread
+        self._pooled: list[Prober] = []
         self._limiter = RateLimiter(settings.max_rps)
         self._previous_sigterm: Any = None  # whatever signal.signal returned
         self._current: Provisioned | None = None
@@ -148,12 +154,14 @@ class Runner:
         problems: list[str] = []
         dialect = self._dialect
         try:
+            self._fanout.close()  # no preflight may still be in flight while the bucket is reset
             if dialect is not None and self._started:
                 problems += self._cleanup(dialect)
         except ConformanceError as exc:
             problems.append(self.redact(str(exc)))
         finally:
-            self._prober.close()
+            for prober in (self._prober, *self._pooled):
+                prober.close()
             if dialect is not None:
                 dialect.close()
             if self._server is not None:
@@ -177,8 +185,12 @@ class Runner:
                 if not r.ok and r.status != 404]
 
     # -- provisioning ----------------------------------------------------------------------
-    def apply(self, config: CorsConfig | None) -> Provisioned:
-        """Make `config` the bucket's configuration, once per distinct configuration."""
+    def apply(self, config: CorsConfig | None, preflights: Iterable[ProbeRequest] = ()
+              ) -> Provisioned:
+        """Make `config` the bucket's configuration, once per distinct configuration.
+
+        `preflights`: the configuration's OPTIONS requests, sent together once it is in effect.
+        """
         self.ensure_started()
         key = config_key(config)
         if self._current is not None and self._current.key == key:
@@ -194,6 +206,7 @@ class Runner:
                 "the target serves a fixed CORS configuration (fixed_cors in targets.yaml) "
                 "and this case needs another"))
         assert self._dialect is not None
+        self._fanout.drain()
         start = len(self._dialect.log)
         prov = Provisioned(key, config, serial=self.provision_count + 1)
         try:
@@ -207,6 +220,7 @@ class Runner:
             self._current = None
         else:
             self._current = prov
+            self._fanout.submit(preflights)
         return prov
 
     def _provision(self, config: CorsConfig | None) -> None:
@@ -301,6 +315,7 @@ class Runner:
     def _touch(self) -> None:
         """A step is about to change the configuration: forget what was provisioned."""
         self.ensure_started()
+        self._fanout.drain()
         self._current, self._changed = None, True
 
     def _first_call(self, start: int) -> Exchange | None:
@@ -313,7 +328,18 @@ class Runner:
         """Send one preflight or actual request to the bucket the case asks for."""
         if not self.target.endpoint:
             raise TargetError("target has no endpoint", target=self.target.name)
+        sent_ahead = self._fanout.take(req)
+        return sent_ahead if sent_ahead is not None else self._send(req, self._prober)
+
+    def _send(self, req: ProbeRequest, prober: Prober) -> Exchange:
         bucket = self.missing_bucket if req.bucket == "missing" else self.bucket
         url = self.target.object_url(bucket, req.path)
-        return with_retries(lambda: self._prober.fire(url, req), retryable_exchange,
-                            self._limiter)
+        return with_retries(lambda: prober.fire(url, req), retryable_exchange, self._limiter)
+
+    def _send_pooled(self, req: ProbeRequest) -> Exchange:
+        """`_send` from a fan-out thread, on that thread's own connection."""
+        prober = getattr(self._local, "prober", None)
+        if prober is None:
+            prober = self._local.prober = Prober(timeout=self.settings.request_timeout)
+            self._pooled.append(prober)
+        return self._send(req, prober)

@@ -44,3 +44,11 @@ def config_provisionings(doc: dict) -> int:
     return len({r["provisioning"]["applied_by"] for r in doc["items"]
                 if r["provisioning"] and r["provisioning"]["applied_by"]
                 and not any(r["case"].endswith(s.split("cases/", 1)[-1]) for s in sequences)})
+
+
+def test_reads_sent_together_give_the_one_at_a_time_verdicts(tmp_path):
+    """Fan-out (default) against a remote-like endpoint; one request at a time as the truth."""
+    one_code, one_at_a_time, _ = verdicts(tmp_path / "one", "--concurrency", "1")
+    fan_code, fanned, _ = verdicts(tmp_path / "fanned", "--latency-ms", "3")
+    assert one_code == fan_code == ExitStatus.OK
+    assert fanned == one_at_a_time
