@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from ..errors import CaseFormatError
@@ -13,7 +14,7 @@ from ._yaml import Path, format_path
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def expand_tables(data: dict, lines: dict[Path, int], file: str) -> list[CaseFormatError]:
+def expand_tables(data: dict, lines: MutableMapping[Path, int], file: str) -> list[CaseFormatError]:
     """Replace every table entry of data["preflights"] by its rows, in place; map their lines.
 
     Each generated preflight (and everything under it) gets the line of its row, so a problem
@@ -79,7 +80,7 @@ def _unfilled(value: Any, row: dict) -> set[str]:
     return set()
 
 
-def _move(old: dict[Path, int], new: dict[Path, int], src: Path, dst: Path) -> None:
+def _move(old: Mapping[Path, int], new: dict[Path, int], src: Path, dst: Path) -> None:
     for path, line in old.items():
         if path[:len(src)] == src:
             new[dst + path[len(src):]] = line

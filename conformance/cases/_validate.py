@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -58,7 +59,7 @@ def _fast(name: str) -> Any:
 
 
 def schema_errors(
-    data: Any, lines: dict[Path, int], file: str, name: str = "case"
+    data: Any, lines: Mapping[Path, int], file: str, name: str = "case"
 ) -> list[CaseFormatError]:
     """Every schema violation of `data`, one CaseFormatError each, in line order.
 
@@ -72,7 +73,7 @@ def schema_errors(
     return sorted(found, key=lambda e: (e.line or 0, e.pointer))
 
 
-def _to_error(err: ValidationError, lines: dict[Path, int], file: str) -> CaseFormatError:
+def _to_error(err: ValidationError, lines: Mapping[Path, int], file: str) -> CaseFormatError:
     err = _most_specific(err)
     path: Path = tuple(err.absolute_path)
     line = line_of(path, lines)
