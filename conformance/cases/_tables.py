@@ -20,9 +20,9 @@ def expand_tables(data: dict, lines: MutableMapping[Path, int], file: str) -> li
     Each generated preflight (and everything under it) gets the line of its row, so a problem
     found when the expanded file is validated points at the row that caused it.
     """
-    entries = data.get("preflights")
-    if not isinstance(entries, list) or not any(_is_table(e) for e in entries):
+    if not has_tables(data):
         return []
+    entries = data["preflights"]
     errors: list[CaseFormatError] = []
     expanded: list[Any] = []
     new_lines = {k: v for k, v in lines.items() if not (k and k[0] == "preflights")}
@@ -49,6 +49,12 @@ def expand_tables(data: dict, lines: MutableMapping[Path, int], file: str) -> li
     lines.clear()
     lines.update(new_lines)
     return errors
+
+
+def has_tables(data: dict) -> bool:
+    """Whether any entry of data["preflights"] is a table."""
+    entries = data.get("preflights")
+    return isinstance(entries, list) and any(_is_table(e) for e in entries)
 
 
 def _is_table(entry: Any) -> bool:

@@ -7,6 +7,7 @@ Lines are not recorded while the data is built: a valid file only ever asks for 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, MutableMapping
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -43,8 +44,17 @@ class _Loader(_BASE):  # type: ignore[misc,valid-type]
             if not implicit[0] or (value and not self._WILDCARD
                                    and value[0] not in self._IMPLICIT_FIRST):
                 return _STR_TAG
-            return super().resolve(kind, value, implicit)
+            return _plain_tag(value)
         return self.DEFAULT_SEQUENCE_TAG if kind is SequenceNode else self.DEFAULT_MAPPING_TAG
+
+
+@lru_cache(maxsize=4096)
+def _plain_tag(value: str) -> str:
+    """The tag of a plain scalar (statuses, true, ~ ... repeat across files: matched once)."""
+    return _RESOLVER.resolve(ScalarNode, value, (True, False))
+
+
+_RESOLVER = yaml.resolver.Resolver()  # the safe loaders' resolver, outside any document
 
 
 class _Duplicate(Exception):

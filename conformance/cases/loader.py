@@ -10,7 +10,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from ..errors import CaseFormatError
-from ._tables import expand_tables
+from ._tables import expand_tables, has_tables
 from ._validate import regex_errors, schema_errors
 from ._yaml import Path, format_path, line_of, load_with_lines
 from .model import (
@@ -85,7 +85,7 @@ def _parse_case(text: str, file: str) -> Case:
         CaseFormatError("a case file must be a mapping with title, spec, cors and preflights",
                         file=file, line=1)
     ]
-    if not errors:  # tables expand into plain preflights, which are then validated as such
+    if not errors and has_tables(data):  # rows become plain preflights, validated as such
         errors = expand_tables(data, lines, file) or schema_errors(data, lines, file)
     if not errors:
         errors = _semantic_errors(data, lines, file)
