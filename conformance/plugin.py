@@ -58,23 +58,21 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CaseFile |
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Group items by configuration (stable), so each configuration is provisioned once."""
+    # One pass computing each item's group, then one stable sort on its first position:
+    # this runs over every collected item (57k for 10,000 files).
     first_seen: dict[str, int] = {}
-    for i, item in enumerate(items):
-        if isinstance(item, PreflightItem):
-            first_seen.setdefault(item.group, i)
-
-    def order(pair: tuple[int, pytest.Item]) -> tuple[int, int]:
-        i, item = pair
-        return (first_seen[item.group] if isinstance(item, PreflightItem) else i), i
-
-    items[:] = [item for _, item in sorted(enumerate(items), key=order)]
+    rank = [first_seen.setdefault(item.group, i) if isinstance(item, PreflightItem) else i
+            for i, item in enumerate(items)]
+    items[:] = [items[i] for i in sorted(range(len(items)), key=rank.__getitem__)]
+    known_deviations = config.stash[EXPECTED_KEY]
+    if not known_deviations:
+        return
     for item in items:
-        if isinstance(item, PreflightItem):
-            known = config.stash[EXPECTED_KEY].get(item.nodeid)
-            if known is not None:  # a known deviation: failing is expected, passing is news
-                item.add_marker(pytest.mark.xfail(  # a suite bug is never a known deviation
-                    reason=f"known deviation: {known.reason}", strict=not known.intermittent,
-                    raises=ConformanceError))
+        known = known_deviations.get(item.nodeid) if isinstance(item, PreflightItem) else None
+        if known is not None:  # a known deviation: failing is expected, passing is news
+            item.add_marker(pytest.mark.xfail(  # a suite bug is never a known deviation
+                reason=f"known deviation: {known.reason}", strict=not known.intermittent,
+                raises=ConformanceError))
 
 
 @pytest.hookimpl(tryfirst=True)
