@@ -29,3 +29,19 @@ def canary_env(monkeypatch):
     """Credentials with a recognisable secret, to prove it never leaks."""
     monkeypatch.setenv("OSS_ACCESS_KEY_ID", CANARY_KEY)
     monkeypatch.setenv("OSS_ACCESS_KEY_SECRET", CANARY_SECRET)
+
+
+@pytest.fixture
+def open_dialect():
+    """make_dialect for a test; every dialect it opened is closed after the test."""
+    from conformance.dialects import make_dialect
+
+    opened = []
+
+    def open_(target, creds):
+        opened.append(make_dialect(target, creds))
+        return opened[-1]
+
+    yield open_
+    for dialect in opened:
+        dialect.close()

@@ -10,7 +10,6 @@ import pytest
 
 from conformance import cleanup
 from conformance.cli import ExitStatus, main
-from conformance.dialects import make_dialect
 from conformance.journal import journal_path, write_journal
 from conformance.reference import ReferenceServer
 from conformance.targets import Credentials, Target
@@ -39,8 +38,8 @@ def state_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("CONFORMANCE_STATE_DIR", str(tmp_path / "state"))
 
 
-def seed(target, creds):
-    dialect = make_dialect(target, creds)
+def seed(target, creds, open_dialect):
+    dialect = open_dialect(target, creds)
     for bucket in ("osscors-0a1b2c3d4e5f", "osscors-missing-99", "owner-data", "osscors-kept"):
         assert dialect.create_bucket(bucket).ok
     assert dialect.put_object("osscors-0a1b2c3d4e5f", "conformance-object.txt", b"x").ok
@@ -54,9 +53,10 @@ def buckets(dialect):
 
 
 @pytest.mark.parametrize("kind", ["reference", "s3rver"])
-def test_cleanup_with_yes_deletes_only_prefixed_unprotected_buckets(kind, monkeypatch):
+def test_cleanup_with_yes_deletes_only_prefixed_unprotected_buckets(kind, monkeypatch,
+                                                                    open_dialect):
     with endpoint(kind, monkeypatch) as (target, creds, extra):
-        dialect = seed(target, creds)
+        dialect = seed(target, creds, open_dialect)
         write_journal(journal_path(target.endpoint, target.dialect, "osscors-kept"),
                       target.facts(), "osscors-kept", None)
         out, err = io.StringIO(), io.StringIO()
@@ -69,9 +69,9 @@ def test_cleanup_with_yes_deletes_only_prefixed_unprotected_buckets(kind, monkey
 
 
 @pytest.mark.parametrize("reply, left", [("y\n", 1), ("n\n", 4), ("\n", 4)])
-def test_cleanup_asks_before_deleting(reply, left, monkeypatch):
+def test_cleanup_asks_before_deleting(reply, left, monkeypatch, open_dialect):
     with endpoint("reference", monkeypatch) as (target, creds, _):
-        dialect = seed(target, creds)
+        dialect = seed(target, creds, open_dialect)
         args = argparse.Namespace(target=None, endpoint=target.endpoint, dialect=None,
                                   region=None, prefix=cleanup.PREFIX, yes=False)
         out = io.StringIO()
@@ -80,9 +80,9 @@ def test_cleanup_asks_before_deleting(reply, left, monkeypatch):
         assert len(buckets(dialect)) == left
 
 
-def test_without_a_terminal_nothing_is_deleted(monkeypatch):
+def test_without_a_terminal_nothing_is_deleted(monkeypatch, open_dialect):
     with endpoint("reference", monkeypatch) as (target, creds, _):
-        dialect = seed(target, creds)
+        dialect = seed(target, creds, open_dialect)
         monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))  # not a tty
         out = io.StringIO()
         assert main(["cleanup", "--endpoint", target.endpoint], stdout=out) == 0

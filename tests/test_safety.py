@@ -19,7 +19,6 @@ import pytest
 
 from conformance.cases.model import CorsConfig, CorsRule, same_config
 from conformance.cli import ExitStatus, main
-from conformance.dialects import make_dialect
 from conformance.journal import all_journals
 from conformance.reference import ReferenceServer
 from conformance.targets import Credentials, Target
@@ -54,8 +53,8 @@ def target(kind: str):
                     "AWS_SECRET_ACCESS_KEY": creds.secret})
 
 
-def owner_setup(tgt: Target, creds: Credentials, original: CorsConfig | None):
-    dialect = make_dialect(tgt, creds)
+def owner_setup(tgt: Target, creds: Credentials, original: CorsConfig | None, open_dialect):
+    dialect = open_dialect(tgt, creds)
     assert dialect.create_bucket(BUCKET).ok
     assert dialect.put_object(BUCKET, "owner-object.txt", b"mine").ok
     if original is not None:
@@ -96,9 +95,10 @@ def state_dir(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("kind", ["reference", "moto"])
 @pytest.mark.parametrize("original", [ORIGINAL, None], ids=["with-rules", "no-rules"])
-def test_a_normal_run_restores_the_owner_configuration(kind, original, tmp_path, monkeypatch):
+def test_a_normal_run_restores_the_owner_configuration(kind, original, tmp_path, monkeypatch,
+                                                      open_dialect):
     with target(kind) as (tgt, creds, env):
-        dialect = owner_setup(tgt, creds, original)
+        dialect = owner_setup(tgt, creds, original, open_dialect)
         for k, v in env.items():
             monkeypatch.setenv(k, v)
         out, err = io.StringIO(), io.StringIO()
@@ -140,9 +140,9 @@ def finish(proc: subprocess.Popen, timeout=60.0) -> str:
 
 @pytest.mark.parametrize("kind", ["reference", "moto"])
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_an_interrupted_run_restores_before_exiting(kind, sig, tmp_path):
+def test_an_interrupted_run_restores_before_exiting(kind, sig, tmp_path, open_dialect):
     with target(kind) as (tgt, creds, env):
-        dialect = owner_setup(tgt, creds, ORIGINAL)
+        dialect = owner_setup(tgt, creds, ORIGINAL, open_dialect)
         proc = spawn(tgt, env, tmp_path / "r")
         wait_until_changed(dialect, tgt, ORIGINAL, proc)
         proc.send_signal(sig)
@@ -155,9 +155,9 @@ def test_an_interrupted_run_restores_before_exiting(kind, sig, tmp_path):
 @pytest.mark.parametrize("kind", ["reference", "moto"])
 @pytest.mark.parametrize("original", [ORIGINAL, None], ids=["with-rules", "no-rules"])
 def test_after_sigkill_the_next_run_refuses_until_restore(kind, original, tmp_path,
-                                                           monkeypatch):
+                                                           monkeypatch, open_dialect):
     with target(kind) as (tgt, creds, env):
-        dialect = owner_setup(tgt, creds, original)
+        dialect = owner_setup(tgt, creds, original, open_dialect)
         proc = spawn(tgt, env, tmp_path / "r")
         wait_until_changed(dialect, tgt, original, proc)
         proc.kill()
@@ -175,10 +175,10 @@ def test_after_sigkill_the_next_run_refuses_until_restore(kind, original, tmp_pa
         assert_as_found(dialect, tgt, original)
 
 
-def test_dry_run_sends_nothing(tmp_path, monkeypatch):
+def test_dry_run_sends_nothing(tmp_path, monkeypatch, open_dialect):
     with ReferenceServer(credentials={KEY: SECRET}) as ref:
         tgt = Target(name="ref", endpoint=ref.endpoint)
-        owner_setup(tgt, Credentials(KEY, SECRET), ORIGINAL)
+        owner_setup(tgt, Credentials(KEY, SECRET), ORIGINAL, open_dialect)
         before = ref.request_count
         monkeypatch.setenv("OSS_ACCESS_KEY_ID", KEY)
         monkeypatch.setenv("OSS_ACCESS_KEY_SECRET", SECRET)

@@ -8,7 +8,6 @@ from typing import Any
 
 import alibabacloud_oss_v2 as oss
 from alibabacloud_oss_v2 import exceptions as oss_errors
-from alibabacloud_oss_v2 import transport
 
 from ..cases.model import CorsConfig, CorsRule
 from ..errors import ProvisioningError
@@ -16,14 +15,14 @@ from ..exchange import BODY_LIMIT, Exchange
 from ..expect import error_fields
 from ..targets import Credentials, Target
 from .base import CallResult, content_md5_header
+from .oss_transport import HttpClientTransport
 
 
 class _RecordingHttpClient(oss.HttpClient):
     """Wraps the SDK's transport to keep a copy of each exchange for the report."""
 
     def __init__(self, log: list[Exchange], timeout: float) -> None:
-        self._inner = transport.RequestsHttpClient(connect_timeout=timeout,
-                                                   readwrite_timeout=timeout)
+        self._inner = HttpClientTransport(timeout)
         self._log = log
 
     def send(self, request: Any, **kwargs: Any) -> Any:

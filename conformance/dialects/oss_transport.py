@@ -1,0 +1,122 @@
+"""The OSS SDK's HTTP transport on http.client, the same client the probes use.
+
+The SDK signs and parses; this only moves bytes. Its default transport goes through
+requests and urllib3, which cost about a millisecond a call more than http.client on a
+loopback endpoint (proxy lookup in the environment, adapters, hooks) and buy nothing here:
+management calls need no redirects, cookies or decompression. Like the probes, it connects
+directly (no HTTP(S)_PROXY) and verifies TLS with the system's certificate store.
+"""
+
+from __future__ import annotations
+
+import http.client
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import alibabacloud_oss_v2 as oss
+from alibabacloud_oss_v2 import exceptions
+from requests.structures import CaseInsensitiveDict
+
+_STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+
+
+class _Response(oss.HttpResponse):
+    """A fully read answer (management answers are small)."""
+
+    def __init__(self, request: Any, status: int, reason: str, headers: list[tuple[str, str]],
+                 content: bytes) -> None:
+        self._request, self._status, self._reason = request, status, reason
+        self._headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+        for name, value in headers:  # repeated lines are joined, as requests does
+            old = self._headers.get(name)
+            self._headers[name] = value if old is None else f"{old}, {value}"
+        self._content = content
+
+    request = property(lambda self: self._request)
+    status_code = property(lambda self: self._status)
+    headers = property(lambda self: self._headers)
+    reason = property(lambda self: self._reason)
+    content = property(lambda self: self._content)
+    is_closed = property(lambda self: True)
+    is_stream_consumed = property(lambda self: True)
+
+    def __enter__(self) -> _Response:
+        return self
+
+    def __exit__(self, *args: Any) -> None:
+        self.close()
+
+    def read(self) -> bytes:
+        """The whole body."""
+        return self._content
+
+    def close(self) -> None:
+        """Nothing to release: the body was read with the answer."""
+
+    def iter_bytes(self, **kwargs: Any) -> Iterator[bytes]:
+        """The body in one piece."""
+        yield self._content
+
+
+class HttpClientTransport(oss.HttpClient):
+    """Keep-alive connections, one per scheme and host, for the SDK's calls."""
+
+    def __init__(self, timeout: float) -> None:
+        self._timeout = timeout
+        self._connections: dict[tuple[str, str], http.client.HTTPConnection] = {}
+
+    def send(self, request: Any, **kwargs: Any) -> oss.HttpResponse:
+        """Send the signed request; transport failures become the SDK's own errors."""
+        parts = urlsplit(request.url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = {k: v for k, v in request.headers.items() if v is not None}
+        body = _bytes(request.body)
+        for attempt in (1, 2):  # a kept-alive socket the server closed fails once; retry fresh
+            conn = self._connection(parts.scheme, parts.netloc)
+            try:
+                conn.request(request.method, target, body=body, headers=headers)
+                answer = conn.getresponse()
+                content = answer.read()
+            except _STALE as exc:
+                conn.close()
+                if attempt == 1:
+                    continue
+                raise exceptions.RequestError(error=exc) from None
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                raise exceptions.RequestError(error=exc) from None
+            except BaseException:  # e.g. Ctrl-C mid-answer: the restore that follows needs a
+                conn.close()  # clean connection, not one still waiting for this answer
+                raise
+            if answer.will_close:
+                conn.close()
+            return _Response(request, answer.status, answer.reason, answer.getheaders(), content)
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
+    def open(self) -> None:
+        """Connections open on first use."""
+
+    def close(self) -> None:
+        """Close every kept-alive connection."""
+        for conn in self._connections.values():
+            conn.close()
+        self._connections.clear()
+
+    def _connection(self, scheme: str, netloc: str) -> http.client.HTTPConnection:
+        key = (scheme, netloc)
+        if key not in self._connections:
+            cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+            self._connections[key] = cls(netloc, timeout=self._timeout)
+        return self._connections[key]
+
+
+def _bytes(body: Any) -> bytes | None:
+    """The SDK hands over bytes, str, or a readable (uploads); send bytes."""
+    if body is None or isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if hasattr(body, "read"):
+        return body.read()
+    return b"".join(body)
