@@ -58,6 +58,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CaseFile |
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Group items by configuration (stable), so each configuration is provisioned once."""
+    CaseFile.release(config)  # collection is over (see CaseFile._hold_collected)
     # One pass computing each item's group, then one stable sort on its first position:
     # this runs over every collected item (57k for 10,000 files).
     first_seen: dict[str, int] = {}

@@ -54,7 +54,7 @@ def load_case(path: FsPath, display: str | None = None) -> Case:
 def parse_case(text: str, file: str) -> Case:
     """Validate YAML text as a case file and build the model."""
     with _gc_paused():
-        return _parse_case(text, file)
+        return _build_case(*_validated(text, file), file)
 
 
 @contextmanager
@@ -76,7 +76,7 @@ def _gc_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _parse_case(text: str, file: str) -> Case:
+def _validated(text: str, file: str) -> tuple[dict, Mapping[Path, int]]:
     try:
         data, lines = load_with_lines(text, file)
     except CaseFormatError as exc:
@@ -91,7 +91,7 @@ def _parse_case(text: str, file: str) -> Case:
         errors = _semantic_errors(data, lines, file)
     if errors:
         raise CaseFileErrors(errors)
-    return _build_case(data, lines, file)
+    return data, lines
 
 
 def _semantic_errors(data: dict, lines: Mapping[Path, int], file: str) -> list[CaseFormatError]:
