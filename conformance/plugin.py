@@ -160,8 +160,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         config.stash[PROBLEMS_KEY].append(f"wrote {count} known deviation(s) to {path}")
     collector.write(runner.target.facts(), {
         "provisioning_calls": collector.provisioning_calls,
-        "distinct_configurations": len({r["provisioning"]["config_key"]
-                                        for r in collector.records if r["provisioning"]}),
+        "distinct_configurations": collector.distinct_configurations,
     })
 
 
@@ -197,6 +196,17 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 def pytest_html_report_title(report: Any) -> None:
     """Title of report.html."""
     report.title = "CORS conformance report"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: list[str],
+                                session: pytest.Session) -> None:
+    """Each provisioned configuration once, collapsed; passing items link to theirs."""
+    from .report.html_extras import configurations_html
+
+    section = configurations_html(session.config.stash[COLLECTOR_KEY].configurations)
+    if section:
+        postfix.append(section)
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -23,8 +23,8 @@ def summary(record: dict) -> dict:
 
     Only the checks that did not pass are kept (the terminal lists warnings, an expectation
     reason names failures), and the browser views only when a browser looked at the item.
+    The provisioning is counted by the collector instead (`provisioning_calls`).
     """
-    prov = record.get("provisioning")
     browser = record.get("browser")
     return {
         "nodeid": record["nodeid"], "case": record["case"], "outcome": record["outcome"],
@@ -32,8 +32,6 @@ def summary(record: dict) -> dict:
         "error": record["error"],
         "checks": [c for c in record["checks"] if not c["ok"]],
         "browser": browser if browser and "observed_stage" in browser else None,
-        "provisioning": None if not prov else {
-            "config_key": prov["config_key"], "applied_by": prov["applied_by"]},
     }
 
 
@@ -47,6 +45,9 @@ class ResultsCollector:
         self._spool: IO[bytes] | None = None
         self._items: list[tuple[str, int, int]] = []  # (nodeid, offset, length) in the spool
         self._calls: dict[str, tuple[int, int]] = {}  # applied_by -> its calls in the spool
+        self.configurations: dict[str, list[str]] = {}  # provisioned XML -> its config keys
+        self._applied: set[str] = set()  # every provisioning's applied_by
+        self._keys: set[str] = set()  # every configuration's config_key
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Spool the record of a call report (local or from an xdist worker), keep a summary."""
@@ -55,6 +56,8 @@ class ResultsCollector:
             return  # an xdist worker sends the full record on; the controller keeps it
         prov = record.get("provisioning") or {}
         calls = prov.pop("calls", None)  # once per provisioning, hoisted in results.json
+        if prov:
+            self._note(prov)
         if self.results_path:
             by = prov.get("applied_by")
             if calls is not None and by and by not in self._calls:
@@ -62,6 +65,16 @@ class ResultsCollector:
             self._items.append((record["nodeid"], *self._put(record)))
         report.conformance = summary(record)  # reports live until the session ends
         self.records.append(report.conformance)
+
+    def _note(self, prov: dict) -> None:
+        """Count a provisioning, and keep its XML once for report.html."""
+        self._keys.add(prov["config_key"])
+        if prov["applied_by"]:
+            self._applied.add(prov["applied_by"])
+        if prov["xml"]:
+            keys = self.configurations.setdefault(prov["xml"], [])
+            if prov["config_key"] not in keys:
+                keys.append(prov["config_key"])
 
     def _put(self, value: Any) -> tuple[int, int]:
         """Append one JSON value to the spool; return where it is."""
@@ -80,8 +93,12 @@ class ResultsCollector:
     @property
     def provisioning_calls(self) -> int:
         """Configurations applied, summed over xdist workers (each record names its applier)."""
-        return len({r["provisioning"]["applied_by"] for r in self.records
-                    if r["provisioning"] and r["provisioning"]["applied_by"]})
+        return len(self._applied)
+
+    @property
+    def distinct_configurations(self) -> int:
+        """Different configurations the items needed."""
+        return len(self._keys)
 
     def write(self, target: dict, extra: dict[str, Any]) -> None:
         """Write results.json when asked for and there is something to write.
@@ -91,10 +108,10 @@ class ResultsCollector:
         """
         if not self.results_path or not self._items:
             return
-        provisionings = {by: json.loads(self._get(where)) for by, where in self._calls.items()}
+        provisionings = ((by, self._get(where)) for by, where in self._calls.items())
         items = (self._get(where) for _, *where in sorted(self._items))  # by node id
-        write_results(Path(self.results_path), self.records, items, target,
-                      self.config.rootpath, {**extra, "provisionings": provisionings})
+        write_results(Path(self.results_path), self.records, target, self.config.rootpath,
+                      extra, provisionings, items)
 
     def pytest_unconfigure(self) -> None:
         """Remove the spool (the temporary file is deleted when closed)."""

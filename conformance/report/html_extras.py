@@ -1,39 +1,81 @@
-"""pytest-html extras for one item: diff table, transcript, provisioned XML, exchange JSON."""
+"""pytest-html extras for one item: diff, transcript, provisioned XML, provisioning calls.
+
+report.html holds every item's extras in memory until the run ends, then as one JSON blob
+that is escaped and rendered at once (about 2.7 times the file's size at the peak). So a
+passing item's extras are compact: its checks as aligned text instead of a table, and its
+provisioned configuration as a link to the one copy under "Provisioned CORS configurations"
+(the same XML is shared by every item of a configuration). Items that did not pass keep the
+full diff table, the XML and the provisioning calls inline. Every exchange is always shown.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import html
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..redact import Redactor
-from .render import diff_html
+from .render import all_ok, checks_text, diff_html
 
 _TEXT_LIMIT = 64 * 1024  # characters of any one extra: the report must stay bounded
+_SHARED_XML = 160  # a configuration shorter than this is shown inline: a link is no shorter
 
 
 def build_extras(item: Any, redact: Redactor) -> list[dict]:
-    """Extras for pytest-html; everything escaped, redacted and bounded."""
+    """One html extra for pytest-html; everything escaped, redacted and bounded."""
     from pytest_html import extras  # only called when pytest-html is active
 
     rec = item.record
-    out: list[dict] = []
+    clean = _passed(rec) and all_ok(rec.verdict)
+    parts: list[str] = []
     if rec.verdict is not None:
-        out.append(extras.html(diff_html(rec.verdict)))
+        parts.append(_pre("Checks", checks_text(rec.verdict), redact) if clean
+                     else diff_html(rec.verdict))
     if rec.exchange is not None:
-        out.append(extras.html(_pre("Preflight exchange", rec.exchange.transcript(), redact)))
+        parts.append(_pre("Preflight exchange", rec.exchange.transcript(), redact))
     obs = None if rec.verdict is None else rec.verdict.browser_observed
     if obs is not None:  # --browser: Chromium's outcome beside the exchange
-        out.append(extras.html(_pre("Chromium", _chromium_text(obs), redact)))
+        parts.append(_pre("Chromium", _chromium_text(obs), redact))
     prov = rec.provisioned
     if prov is not None:
-        out.append(extras.html(_pre("Provisioned CORS configuration", prov.xml, redact)))
+        xml = redact(prov.xml)
+        if clean and len(xml) >= _SHARED_XML:
+            parts.append(_config_link(xml, prov.key))
+        else:
+            parts.append(_pre("Provisioned CORS configuration", xml, redact))
         # the signed calls are long; a passing item's are the same as its group's failures'
         calls = "" if _passed(rec) else "\n\n".join(ex.transcript() for ex in prov.exchanges)
         if calls:
-            out.append(extras.html(_pre("Provisioning calls (this configuration)", calls, redact)))
+            parts.append(_pre("Provisioning calls (this configuration)", calls, redact))
     if rec.error:
-        out.append(extras.html(_pre("Error", rec.error, redact)))
-    return out
+        parts.append(_pre("Error", rec.error, redact))
+    return [extras.html("".join(parts))] if parts else []
+
+
+def config_anchor(xml: str) -> str:
+    """The element id of a (redacted) configuration's one copy in report.html."""
+    return "cc-config-" + hashlib.sha256(xml.encode("utf-8")).hexdigest()[:12]
+
+
+def _config_link(xml: str, key: str) -> str:
+    return (f'<h4>Provisioned CORS configuration</h4><p><a href="#{config_anchor(xml)}">config '
+            f"key {html.escape(key)}</a>, listed once above the results</p>")
+
+
+def configurations_html(configurations: Mapping[str, Iterable[str]]) -> str:
+    """The one copy of each configuration that passing items link to (xml -> config keys).
+
+    Collapsed, above the results table; its entries carry the ids `config_anchor` gives.
+    """
+    if not configurations:
+        return ""
+    body = "".join(
+        f'<div id="{config_anchor(xml)}"><h4>config key {html.escape(", ".join(keys))}</h4>'
+        f"<pre>{html.escape(_bounded(xml))}</pre></div>"
+        for xml, keys in configurations.items())
+    return (f'<details class="cc-configurations"><summary>Provisioned CORS configurations '
+            f"({len(configurations)})</summary>{body}</details>")
 
 
 def _passed(rec: Any) -> bool:
@@ -57,9 +99,13 @@ def _chromium_text(obs: Any) -> str:
     return "\n".join(lines) + "\n\n" + obs.transcript()
 
 
-def _pre(title: str, text: str, redact: Redactor) -> str:
-    text = redact(text)
+def _bounded(text: str) -> str:
     if len(text) > _TEXT_LIMIT:
-        text = text[:_TEXT_LIMIT] + f"\n<< cut at {_TEXT_LIMIT} characters >>"
-    return (f'<div class="cc-extra"><h4>{html.escape(title)}</h4>'
-            f"<pre>{html.escape(text)}</pre></div>")
+        return text[:_TEXT_LIMIT] + f"\n<< cut at {_TEXT_LIMIT} characters >>"
+    return text
+
+
+def _pre(title: str, text: str, redact: Redactor) -> str:
+    # no wrapper element: pytest-html puts each extra in its own <div>, and every byte here
+    # is held until the end and then copied about three times while the report is written
+    return f"<h4>{html.escape(title)}</h4><pre>{html.escape(_bounded(redact(text)))}</pre>"

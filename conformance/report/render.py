@@ -73,6 +73,32 @@ def diff_text(verdict: Verdict) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+def all_ok(verdict: Verdict) -> bool:
+    """Every check passed and the answer came: nothing to highlight."""
+    return (not verdict.transport_error and not verdict.suite_bug
+            and all(r.ok for r in verdict.results))
+
+
+def checks_text(verdict: Verdict) -> str:
+    """An all-ok verdict as text: `check: expected` per check, then the browser line.
+
+    The report's compact form for passing items (a third of the table's size in report.html):
+    every row is ok, so no verdict column; the level is said once when every check shares it;
+    and the actual value is written only where it differs from the expected one.
+    """
+    rows = [(subject_label(r), describe(r.check.matcher), _clip(r.actual),
+             f"{r.check.level} {' '.join(r.check.spec)}".strip()) for r in verdict.results]
+    levels = {row[3] for row in rows}
+    shared = levels.pop() if len(levels) == 1 else None
+    lines = [f"all {len(rows)} checks ok" + (f", each {shared}" if shared else "")
+             + " (expected -> actual where they differ)"]
+    for subject, expected, actual, level in rows:
+        line = f"{subject}: {expected}" + (f" -> {actual}" if actual != expected else "")
+        lines.append(line if shared else f"{line} ({level})")
+    lines.append(browser_line(verdict))
+    return "\n".join(lines)
+
+
 def diff_html(verdict: Verdict) -> str:
     """The diff as an HTML table; every value is escaped (targets are untrusted)."""
     e = html.escape

@@ -26,12 +26,14 @@ def case_set_digest(rootdir: Path, case_paths: set[str]) -> str:
     return digest.hexdigest()
 
 
-def write_results(path: Path, records: list[dict], items: Iterable[str], target: dict,
-                  rootdir: Path, extra: dict | None = None) -> None:
-    """Write results.json atomically, streaming the items instead of building one document.
+def write_results(path: Path, records: list[dict], target: dict, rootdir: Path,
+                  extra: dict, provisionings: Iterable[tuple[str, str]],
+                  items: Iterable[str]) -> None:
+    """Write results.json atomically, streaming the bulk instead of building one document.
 
-    `records` are the items' summaries (outcome and case are read from them); `items` yields
-    each item's full record, already encoded as JSON, in node-id order.
+    `records` are the items' summaries (outcome and case are read from them). The bulk comes
+    already encoded as JSON: `provisionings` yields (applied_by, calls), `items` each item's
+    full record in node-id order.
     """
     counts = Counter(r["outcome"] for r in records)
     head = {
@@ -41,13 +43,16 @@ def write_results(path: Path, records: list[dict], items: Iterable[str], target:
         "case_set_digest": case_set_digest(rootdir, {r["case"] for r in records}),
         "target": target,
         "summary": {"total": len(records), **dict(sorted(counts.items()))},
-        **(extra or {}),
+        **extra,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        # the head without its closing brace, then "items" one record at a time
-        fh.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "items": [')
+        fh.write(json.dumps(head, ensure_ascii=False)[:-1])  # the head, still open
+        fh.write(', "provisionings": {')
+        for i, (key, calls) in enumerate(provisionings):
+            fh.write(f"{', ' if i else ''}{json.dumps(key, ensure_ascii=False)}: {calls}")
+        fh.write('}, "items": [')
         for i, item in enumerate(items):
             fh.write(", " + item if i else item)
         fh.write("]}\n")
