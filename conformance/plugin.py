@@ -28,6 +28,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Freeze settings and create the (lazily started) runner."""
+    # Registered first, so it runs last: after the exit-time GC passes (CaseFile._hold_collected)
+    config.add_cleanup(lambda: CaseFile.release(config))
     runner = Runner(options.build_settings(config))
     config.stash[RUNNER_KEY] = runner
     path = options.expectations_file(config, runner.target.name)
@@ -58,7 +60,6 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CaseFile |
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Group items by configuration (stable), so each configuration is provisioned once."""
-    CaseFile.release(config)  # collection is over (see CaseFile._hold_collected)
     # One pass computing each item's group, then one stable sort on its first position:
     # this runs over every collected item (57k for 10,000 files).
     first_seen: dict[str, int] = {}
