@@ -8,14 +8,15 @@ import re
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
-from referencing import Registry, Resource
+from typing import TYPE_CHECKING, Any
 
 from ..errors import CaseFormatError
 from ._yaml import Path, format_path, line_of
+
+if TYPE_CHECKING:  # jsonschema is imported only to explain a failure (about 50 ms): every
+    # process, xdist workers included, validates valid files with jsonschema-rs alone
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 _TYPE_NAMES = {
     "integer": "an integer", "string": "a string", "array": "a list", "object": "a mapping",
@@ -38,6 +39,9 @@ def schema(name: str = "case") -> dict:
 
 @cache
 def _validator(name: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
     # Every shipped schema is registered by its $id, so one may $ref another's definitions.
     names = ("case", "targets", "expectations")
     registry = Registry().with_resources(
@@ -86,6 +90,8 @@ def _to_error(err: ValidationError, lines: Mapping[Path, int], file: str) -> Cas
 
 def _most_specific(err: ValidationError) -> ValidationError:
     """Inside oneOf/anyOf, report the branch the value was evidently meant for."""
+    from jsonschema.exceptions import best_match
+
     while err.validator in ("oneOf", "anyOf") and err.context and not _only_required(err):
         context = _meant_branches(err)
         typed = [e for e in context if e.validator != "type" or e.path]
