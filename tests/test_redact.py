@@ -41,3 +41,41 @@ def test_ordinary_text_is_left_alone(text):
 def test_header_pairs_lose_authorization_values():
     pairs = Redactor().headers([("Authorization", "anything at all"), ("Origin", "https://a")])
     assert pairs == [("Authorization", REDACTED), ("Origin", "https://a")]
+
+
+def string_by_string(value, redact):
+    """The reference: every string redacted on its own, header pairs by name."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: string_by_string(v, redact) for k, v in value.items()}
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value):
+        return list(redact.headers([tuple(value)])[0])
+    if isinstance(value, list):
+        return [string_by_string(v, redact) for v in value]
+    return value
+
+
+RECORD = {
+    "exchange": {
+        "request_headers": [["Host", "127.0.0.1:9"], ["Authorization", "OSS AK:c2ln"],
+                            ["x-oss-security-token", "tok\"en"], ["Origin", "https://a"]],
+        "response_headers": [["x-oss-request-id", "5C3D"], ["Set", f"leak {SECRET} here"]],
+        "body": "<Error><Code>AccessDenied</Code>\n<Hint>Authorization: OSS AK:Zm9v</Hint>"
+                "\n<StringToSign>GET\\n\\n</StringToSign></Error>",
+        "url": "http://h/b/k?x-oss-signature=abc%2Fdef&x-oss-expires=60",
+        "elapsed_ms": 1.5, "status": 403, "raw": False, "error": None,
+    },
+    "checks": [{"subject": "status", "expected": "200", "actual": "403", "ok": False}],
+    "note": "OSS4-HMAC-SHA256 Credential=LTAI/2026/cn/oss/aliyun_v4_request,Signature=ab\r\n",
+    "unicode": "origine: https://exämple.测试",
+}
+
+
+def test_json_text_removes_what_string_by_string_redaction_removes():
+    import json
+
+    redact = Redactor([SECRET])
+    text = json.dumps(RECORD, ensure_ascii=False)
+    assert json.loads(redact.json_text(text)) == string_by_string(RECORD, redact)
+    assert SECRET not in redact.json_text(text)
