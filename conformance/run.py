@@ -44,9 +44,11 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
     roots = [str(Path(p).resolve()) for p in args.paths]
     # Only the plugins a run needs: another installed plugin could reorder items (their
     # order is what keeps each configuration provisioned once) or slow every item down.
-    # unraisableexception's five gc passes at exit cost 0.1 s and guard no user code here.
+    # unraisableexception's five gc passes at exit cost 0.1 s and guard no user code here;
+    # sys-level capture still catches any print, without fd capture's per-phase file reads.
     argv = [*args.paths, "--disable-plugin-autoload", "-p", "conformance",
             "-p", "no:cacheprovider", "-p", "no:unraisableexception", "--assert=plain",
+            "--capture=sys",
             "--continue-on-collection-errors",
             "-o", "conformance_case_roots=" + " ".join(roots),
             "-o", "testpaths=", "-o", "addopts=", "-o", "filterwarnings="]
