@@ -90,3 +90,17 @@ def test_the_runner_lets_no_read_outlive_its_configuration(monkeypatch):
     put_b = handled.index("PUT True", handled.index("-- B --"))
     assert "OPTIONS False" not in handled[put_b:]  # every read sent ahead was answered under A
     assert 2 <= handled[:put_b].count("OPTIONS False") < 8  # those not yet sent were cancelled
+
+
+def test_a_fast_endpoint_gets_its_reads_one_at_a_time(monkeypatch):
+    """Below FAN_OUT_MIN_RTT_MS a thread hand-off costs more than it saves."""
+    monkeypatch.setattr("conformance.runner.FAN_OUT_MIN_RTT_MS", float("inf"))  # any RTT is fast
+    runner = Runner(Settings(target=Target(), latency_ms=0, concurrency=8))
+    rule = CorsRule(allowed_origins=("https://a.example",), allowed_methods=("GET",))
+    reads = [ProbeRequest(origin="https://a.example", request_method="GET")]
+    try:
+        assert runner.apply(CorsConfig(rules=(rule,)), reads).error is None
+        assert not [t for t in threading.enumerate() if t.name.startswith("conformance-fanout")]
+        assert runner.fire(reads[0]).status == 200  # sent now, by the item itself
+    finally:
+        runner.stop()
