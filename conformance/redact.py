@@ -30,21 +30,36 @@ def _keep_label(match: re.Match[str]) -> str:
 class Redactor:
     """Replaces known secret strings and any signature material with <redacted>."""
 
+    _MEMO_LIMIT, _MEMO_TEXT = 8192, 256  # entries kept; longest text remembered
+
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        # Most strings of a record recur item after item (header names and values, check
+        # subjects, levels): remembering short ones makes them a dict lookup.
+        self._memo: dict[str, str] = {}
 
     def add(self, secret: str) -> None:
         """Also redact this string from now on."""
         if secret and len(secret) >= 4 and secret not in self._secrets:
             self._secrets.append(secret)
             self._secrets.sort(key=len, reverse=True)
+            self._memo.clear()
 
     def __call__(self, text: str) -> str:
         """`text` with every secret and signature replaced."""
+        known = self._memo.get(text)
+        if known is not None:
+            return known
+        clean = text
         for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        return _SIGNATURE.sub(_keep_label, text)
+            if secret in clean:
+                clean = clean.replace(secret, REDACTED)
+        clean = _SIGNATURE.sub(_keep_label, clean)
+        if len(text) <= self._MEMO_TEXT:
+            if len(self._memo) >= self._MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[text] = clean
+        return clean
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         """Header pairs with Authorization values and secrets removed."""

@@ -42,3 +42,11 @@ def test_header_pairs_lose_authorization_values():
     pairs = Redactor().headers([("Authorization", "anything at all"), ("Origin", "https://a")])
     assert pairs == [("Authorization", REDACTED), ("Origin", "https://a")]
 
+
+
+def test_a_secret_added_later_applies_to_text_seen_before():
+    redact = Redactor()
+    text = f"echo {SECRET}"
+    assert redact(text) == text  # remembered as clean...
+    redact.add(SECRET)
+    assert redact(text) == f"echo {REDACTED}"  # ...until a new secret makes it not
