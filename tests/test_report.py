@@ -10,6 +10,7 @@ from conformance.expect import evaluate
 from conformance.reference import ReferenceServer
 from conformance.report.collector import ResultsCollector
 from conformance.report.render import checks_text
+from conformance.report.results import _umask
 from tests.conftest import CANARY_KEY, CANARY_SECRET
 from tests.doubles.mutations import star_and_no_max_age
 from tests.doubles.servers import MutatingProxy
@@ -117,3 +118,5 @@ def test_results_json_streams_full_records_in_node_id_order_and_calls_once(tmp_p
     assert doc["provisionings"] == {"main#1": [{"request": "PUT"}]}
     assert doc["summary"] == {"total": 2, "passed": 2} and doc["provisioning_calls"] == 1
     assert list(doc)[-3:] == ["provisioning_calls", "provisionings", "items"]
+    mode = (tmp_path / "out/results.json").stat().st_mode & 0o777
+    assert mode == 0o666 & ~_umask()  # readable like the other reports, not mkstemp's 0600

@@ -56,4 +56,12 @@ def write_results(path: Path, records: list[dict], target: dict, rootdir: Path,
         for i, item in enumerate(items):
             fh.write(", " + item if i else item)
         fh.write("]}\n")
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a report is not
     os.replace(tmp, path)
+
+
+def _umask() -> int:
+    """The process umask (reading it means setting it: put it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
