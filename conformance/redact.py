@@ -61,11 +61,6 @@ class Redactor:
             self._memo[text] = clean
         return clean
 
-    def headers(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-        """Header pairs with Authorization values and secrets removed."""
-        out = []
-        for name, value in headers:
-            if name.lower() in SECRET_HEADERS:
-                value = REDACTED
-            out.append((name, self(value)))
-        return out
+    def header(self, name: str, value: str) -> str:
+        """A header line's value: none at all for credentials, else redacted like any text."""
+        return REDACTED if name.lower() in SECRET_HEADERS else self(value)

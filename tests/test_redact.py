@@ -38,9 +38,11 @@ def test_ordinary_text_is_left_alone(text):
     assert Redactor([SECRET])(text) == text
 
 
-def test_header_pairs_lose_authorization_values():
-    pairs = Redactor().headers([("Authorization", "anything at all"), ("Origin", "https://a")])
-    assert pairs == [("Authorization", REDACTED), ("Origin", "https://a")]
+def test_credential_headers_lose_their_whole_value():
+    redact = Redactor()
+    assert redact.header("Authorization", "anything at all") == REDACTED
+    assert redact.header("X-Amz-Security-Token", "tok") == REDACTED
+    assert redact.header("Origin", "https://a") == "https://a"
 
 
 

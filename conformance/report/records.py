@@ -7,7 +7,7 @@ from typing import Any
 
 from ..expect import describe
 from ..expectations import classify
-from ..redact import REDACTED, SECRET_HEADERS, Redactor
+from ..redact import Redactor
 
 
 def item_record(item: Any, outcome: str, redact: Redactor, known: Any = None) -> dict:
@@ -76,8 +76,7 @@ def scrub(value: Any, redact: Redactor) -> Any:
         return {k: scrub(v, redact) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         if len(value) == 2 and isinstance(value[0], str) and isinstance(value[1], str):
-            name = value[0]  # a header line: as Redactor.headers does, inline
-            return [name, REDACTED if name.lower() in SECRET_HEADERS else redact(value[1])]
+            return [value[0], redact.header(value[0], value[1])]  # a header line
         return [scrub(v, redact) for v in value]
     return value
 
