@@ -121,8 +121,13 @@ def evaluate(checks: tuple[Check, ...], request: ProbeRequest, ex: Exchange,
     if ex.error:
         results = [CheckResult(c, False, f"no answer ({ex.error})") for c in checks]
         return Verdict(results, expected_browser(checks), computed, ex.error)
-    elements = error_elements(ex.body)
-    error_code, error_message = elements.get("Code"), elements.get("Message")
+    parsed: list[dict[str, str]] = []  # the error body, parsed once if a check reads it
+
+    def element(name: str) -> str | None:
+        if not parsed:
+            parsed.append(error_elements(ex.body))
+        return parsed[0].get(name)
+
     results = []
     for check in checks:
         if check.subject == "browser":
@@ -130,15 +135,13 @@ def evaluate(checks: tuple[Check, ...], request: ProbeRequest, ex: Exchange,
                 "allowed" if computed.allowed else "blocked")
         elif check.subject == "status":
             actual = str(ex.status)
-        elif check.subject == "error_code":
-            actual = error_code if error_code is not None else ""
-        elif check.subject == "error_message":
-            actual = error_message if error_message is not None else ""
+        elif check.subject in ("error_code", "error_message"):
+            actual = element("Code" if check.subject == "error_code" else "Message") or ""
         elif check.subject == "cors":
             wants_vary = "response_vary=" in str(getattr(check.matcher, "value", ""))
             actual = render_config(cors, vary=wants_vary) if cors_read else "(not read)"
         elif check.element is not None:
-            value = elements.get(check.element)
+            value = element(check.element)
             actual = ABSENT if value is None else value
         else:
             header = ex.header(check.header or "")
