@@ -108,6 +108,23 @@ def test_a_normal_run_restores_the_owner_configuration(kind, original, tmp_path,
         assert_as_found(dialect, tgt, original)
 
 
+def test_an_existing_bucket_gets_each_configurations_reads_together(tmp_path, monkeypatch,
+                                                                    open_dialect):
+    """Configurations one at a time, their preflights concurrently and bounded (issue 7)."""
+    with ReferenceServer(credentials={KEY: SECRET}) as ref, \
+            MutatingProxy(ref.endpoint, unchanged, delay_s=0.01) as proxy:
+        tgt = Target(name="ref", endpoint=proxy.endpoint)
+        dialect = owner_setup(tgt, Credentials(KEY, SECRET), ORIGINAL, open_dialect)
+        monkeypatch.setenv("OSS_ACCESS_KEY_ID", KEY)
+        monkeypatch.setenv("OSS_ACCESS_KEY_SECRET", SECRET)
+        monkeypatch.chdir(REPO)
+        out = io.StringIO()
+        argv = run_args(tgt, tmp_path / "r", ("cases/matching", "cases/preflight"))
+        assert main([*argv, "--concurrency", "4"], stdout=out) == ExitStatus.OK, out.getvalue()
+        assert 2 <= proxy.most_in_flight <= 4  # together, and never more than asked
+        assert_as_found(dialect, tgt, ORIGINAL)
+
+
 def wait_until_changed(dialect, tgt: Target, original, proc, timeout=60.0) -> None:
     """Interrupt only once the run has really changed the bucket."""
     deadline = time.monotonic() + timeout

@@ -48,7 +48,18 @@ class MutatingProxy(_Server):
         self.mutate = mutate
         self.intercept = intercept
         self.only_options = only_options
+        self.in_flight = self.most_in_flight = 0  # requests being answered at once
+        self._count = threading.Lock()
         super().__init__(_ProxyHandler)
+
+    def enter(self) -> None:
+        with self._count:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+
+    def leave(self) -> None:
+        with self._count:
+            self.in_flight -= 1
 
 
 class _ProxyHandler(BaseHTTPRequestHandler):
@@ -59,6 +70,13 @@ class _ProxyHandler(BaseHTTPRequestHandler):
 
     def _forward(self) -> None:
         proxy: MutatingProxy = self.server.owner
+        proxy.enter()
+        try:
+            self._relay(proxy)
+        finally:
+            proxy.leave()
+
+    def _relay(self, proxy: MutatingProxy) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
         if proxy.delay_s:
