@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 
 from .cases.model import ProbeRequest
 from .exchange import BODY_LIMIT, Exchange
+from .keepalive import STALE, KeepAlive
 
 USER_AGENT = "oss-cors-conformance/0.1 (+preflight probe)"
-_RETRYABLE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
 
 
 def browser_headers(req: ProbeRequest) -> list[tuple[str, str]]:
@@ -47,7 +47,7 @@ class Prober:
 
     def __init__(self, timeout: float = 10.0) -> None:
         self.timeout = timeout
-        self._connections: dict[tuple[str, str], http.client.HTTPConnection] = {}
+        self._pool = KeepAlive(timeout)
 
     def fire(self, url: str, req: ProbeRequest) -> Exchange:
         """Send `req` to `url` (absolute, path included) and record the exchange."""
@@ -58,16 +58,7 @@ class Prober:
 
     def close(self) -> None:
         """Close every kept-alive connection."""
-        for conn in self._connections.values():
-            conn.close()
-        self._connections.clear()
-
-    def _connection(self, scheme: str, netloc: str) -> http.client.HTTPConnection:
-        key = (scheme, netloc)
-        if key not in self._connections:
-            cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
-            self._connections[key] = cls(netloc, timeout=self.timeout)
-        return self._connections[key]
+        self._pool.close()
 
     def _fire(self, url: str, method: str, headers: list[tuple[str, str]],
               body: bytes | None = None) -> Exchange:
@@ -78,7 +69,7 @@ class Prober:
                       request_body=(body or b"").decode("utf-8", "replace"))
         start = time.perf_counter()
         for attempt in (1, 2):  # a kept-alive socket the server closed fails once; retry fresh
-            conn = self._connection(parts.scheme, parts.netloc)
+            conn = self._pool.connection(parts.scheme, parts.netloc)
             try:
                 conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
                 for name, value in sent:
@@ -86,7 +77,7 @@ class Prober:
                 conn.endheaders(body)
                 _read_response(conn.getresponse(), ex, conn)
                 break
-            except _RETRYABLE as exc:
+            except STALE as exc:
                 conn.close()
                 if attempt == 2:
                     ex.error = _describe(exc)

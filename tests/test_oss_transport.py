@@ -31,7 +31,7 @@ def test_calls_share_one_kept_alive_connection(reference):
     for _ in range(5):
         assert dialect.get_cors("bkt")[0].code == "NoSuchCORSConfiguration"
     assert srv.request_count - before == 5
-    assert len(dialect._http._inner._connections) == 1
+    assert len(dialect._http._inner.pool) == 1
 
 
 def test_a_connection_the_server_closed_is_replaced_without_failing_the_call(reference):
@@ -68,7 +68,7 @@ def test_a_silent_server_is_a_request_error_not_a_hang():
     try:
         with pytest.raises(exceptions.RequestError):
             transport.send(request)
-        assert transport._connections[next(iter(transport._connections))].sock is None
+        assert transport.pool.connection("http", request.url.split("/")[2]).sock is None
     finally:
         transport.close()
         for conn, _ in accepted:

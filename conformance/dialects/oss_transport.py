@@ -18,7 +18,7 @@ import alibabacloud_oss_v2 as oss
 from alibabacloud_oss_v2 import exceptions
 from requests.structures import CaseInsensitiveDict
 
-_STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+from ..keepalive import STALE, KeepAlive
 
 
 class _Response(oss.HttpResponse):
@@ -63,8 +63,7 @@ class HttpClientTransport(oss.HttpClient):
     """Keep-alive connections, one per scheme and host, for the SDK's calls."""
 
     def __init__(self, timeout: float) -> None:
-        self._timeout = timeout
-        self._connections: dict[tuple[str, str], http.client.HTTPConnection] = {}
+        self.pool = KeepAlive(timeout)
 
     def send(self, request: Any, **kwargs: Any) -> oss.HttpResponse:
         """Send the signed request; transport failures become the SDK's own errors."""
@@ -73,12 +72,12 @@ class HttpClientTransport(oss.HttpClient):
         headers = {k: v for k, v in request.headers.items() if v is not None}
         body = _bytes(request.body)
         for attempt in (1, 2):  # a kept-alive socket the server closed fails once; retry fresh
-            conn = self._connection(parts.scheme, parts.netloc)
+            conn = self.pool.connection(parts.scheme, parts.netloc)
             try:
                 conn.request(request.method, target, body=body, headers=headers)
                 answer = conn.getresponse()
                 content = answer.read()
-            except _STALE as exc:
+            except STALE as exc:
                 conn.close()
                 if attempt == 1:
                     continue
@@ -99,16 +98,7 @@ class HttpClientTransport(oss.HttpClient):
 
     def close(self) -> None:
         """Close every kept-alive connection."""
-        for conn in self._connections.values():
-            conn.close()
-        self._connections.clear()
-
-    def _connection(self, scheme: str, netloc: str) -> http.client.HTTPConnection:
-        key = (scheme, netloc)
-        if key not in self._connections:
-            cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
-            self._connections[key] = cls(netloc, timeout=self._timeout)
-        return self._connections[key]
+        self.pool.close()
 
 
 def _bytes(body: Any) -> bytes | None:
