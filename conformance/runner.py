@@ -188,11 +188,12 @@ class Runner:
                 if not r.ok and r.status != 404]
 
     # -- provisioning ----------------------------------------------------------------------
-    def apply(self, config: CorsConfig | None, preflights: Iterable[ProbeRequest] = ()
+    def apply(self, config: CorsConfig | None, reads: Iterable[ProbeRequest] = ()
               ) -> Provisioned:
         """Make `config` the bucket's configuration, once per distinct configuration.
 
-        `preflights`: the configuration's OPTIONS requests, sent together once it is in effect.
+        `reads`: the configuration's requests that may go out together once it is in effect
+        (when a round trip is slow enough for that to pay; see conformance.fanout).
         """
         self.ensure_started()
         key = config_key(config)
@@ -210,21 +211,21 @@ class Runner:
                 "and this case needs another"))
         assert self._dialect is not None
         self._fanout.drain()
-        start = self._new_calls()
+        self._forget_calls()
         prov = Provisioned(key, config, serial=self.provision_count + 1)
         try:
             self._provision(config)
             self._wait_in_effect(config)
         except ConformanceError as exc:
             prov.error = exc
-        prov.exchanges = self._dialect.log[start:]
+        prov.exchanges = list(self._dialect.log)
         if prov.error:
             self._failed[key] = prov
             self._current = None
         else:
             self._current = prov
             if _round_trip_ms(prov) >= FAN_OUT_MIN_RTT_MS:
-                self._fanout.submit(preflights)
+                self._fanout.submit(reads)
         return prov
 
     def _provision(self, config: CorsConfig | None) -> None:
@@ -289,13 +290,13 @@ class Runner:
         self._touch()
         assert self._dialect is not None
         bucket = self.step_bucket(which)
-        start = self._new_calls()
+        self._forget_calls()
         if put.config is not None:
             result = self._dialect.put_cors(bucket, put.config)
         else:
             body = pad_body((put.raw_body or "").encode(), put.pad_to_bytes)
             result = self._dialect.put_cors_raw(bucket, body, put.content_md5, put.content_type)
-        exchange = self._first_call(start)
+        exchange = self._first_call()
         if result.ok and put.config is not None and which == "provisioned":
             self._wait_in_effect(put.config)
         return result, exchange
@@ -305,16 +306,16 @@ class Runner:
         """A GetBucketCors step."""
         self.ensure_started()
         assert self._dialect is not None
-        start = self._new_calls()
+        self._forget_calls()
         result, config = self._dialect.get_cors(self.step_bucket(which))
-        return result, config, self._first_call(start)
+        return result, config, self._first_call()
 
     def delete_cors(self, which: str = "provisioned") -> tuple[CallResult, Exchange | None]:
         """A DeleteBucketCors step."""
         self._touch()
         assert self._dialect is not None
-        start = self._new_calls()
-        return self._dialect.delete_cors(self.step_bucket(which)), self._first_call(start)
+        self._forget_calls()
+        return self._dialect.delete_cors(self.step_bucket(which)), self._first_call()
 
     def _touch(self) -> None:
         """A step is about to change the configuration: forget what was provisioned."""
@@ -322,20 +323,19 @@ class Runner:
         self._fanout.drain()
         self._current, self._changed = None, True
 
-    def _new_calls(self) -> int:
-        """Forget the calls already taken from the dialect's log; where the next ones start.
+    def _forget_calls(self) -> None:
+        """Empty the dialect's log before an operation, so it holds that operation's calls.
 
         Every exchange that matters was copied into a Provisioned or an item's record; the
         log itself would otherwise grow with the run (a few MB over 10,000 items).
         """
         assert self._dialect is not None
         self._dialect.log.clear()
-        return 0
 
-    def _first_call(self, start: int) -> Exchange | None:
+    def _first_call(self) -> Exchange | None:
         """The exchange a step's own call produced (the log may grow by polling after it)."""
         assert self._dialect is not None
-        return self._dialect.log[start] if len(self._dialect.log) > start else None
+        return self._dialect.log[0] if self._dialect.log else None
 
     # -- probing ---------------------------------------------------------------------------
     def fire(self, req: ProbeRequest) -> Exchange:
