@@ -37,7 +37,7 @@ class FanOut:
         return self.width > 1
 
     def submit(self, requests: Iterable[ProbeRequest]) -> int:
-        """Start sending `requests` (preflights of the configuration now in effect)."""
+        """Start sending `requests` (reads of the configuration now in effect)."""
         if not self.enabled:
             return 0
         if self._pool is None:
