@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--addressing", choices=("path", "virtual"))
     run.add_argument("--latency-ms", help="embedded reference only: delay every answer")
     run.add_argument("--max-rps", help="at most this many requests a second to the target")
-    run.add_argument("--concurrency", help="preflights of one configuration in flight at once "
+    run.add_argument("--concurrency", help="reads of one configuration in flight at once "
                      "(default 8; 1: one request at a time)")
     run.add_argument("--browser", choices=("chromium",),
                      help="confirm every browser verdict in a real headless Chromium")

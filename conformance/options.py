@@ -33,8 +33,9 @@ _OPTIONS: list[tuple[str, str, str, tuple[str, ...] | None]] = [
     ("--max-rps", "conformance_max_rps",
      "at most this many requests a second to the target (politeness to real endpoints)", None),
     ("--concurrency", "conformance_concurrency",
-     "at most this many preflights of one configuration in flight at once, sent as soon as it "
-     "is in effect (default 8; 1 sends one request at a time)", None),
+     "at most this many reads of one configuration in flight at once (its preflights, and its "
+     "GET/HEAD when nothing in the group writes), sent once it is in effect when a round trip "
+     "takes 2 ms or more (default 8; 1 sends one request at a time)", None),
     ("--expectations", "conformance_expectations",
      "known deviations of the target (default: expectations/<target name>.yaml if present)",
      None),
