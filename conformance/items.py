@@ -53,12 +53,12 @@ class CaseFile(pytest.File):
             self.config.option.continue_on_collection_errors = True
             raise
         dialect = self.config.stash[RUNNER_KEY].target.dialect
-        if dialect not in case.dialects:
-            return
         for preflight in case.preflights:
+            # An item that cannot apply to this dialect is still collected, and skipped with
+            # its reason: a dropped item would be invisible in every report.
             yield PreflightItem.from_parent(
                 self, name=f"{preflight.name}[{dialect}]", case=case, preflight=preflight,
-                dialect=dialect)
+                dialect=dialect, skip_reason=case.skip_reason(preflight, dialect))
 
     def _hold_collected(self) -> None:
         """Keep what was collected so far out of the cyclic garbage collector's scans.
@@ -111,7 +111,7 @@ def group_reads(item: PreflightItem) -> list[ProbeRequest]:
         members: dict[str, list[ProbeRequest]] = {}
         for other in item.session.items if whole else ():
             if (isinstance(other, PreflightItem) and not other.case.sequence
-                    and other.preflight.action == "probe"):
+                    and other.preflight.action == "probe" and not other.skip_reason):
                 members.setdefault(other.group, []).append(other.preflight.request)
         groups = {key: _reads(requests) for key, requests in members.items()}
         item.session.stash[GROUPS_KEY] = groups
@@ -128,9 +128,11 @@ def _reads(requests: list[ProbeRequest]) -> list[ProbeRequest]:
 class PreflightItem(pytest.Item):
     """Provision the case's configuration, fire one request, check every expectation."""
 
-    def __init__(self, *, case: Case, preflight: Preflight, dialect: str, **kwargs: Any) -> None:
+    def __init__(self, *, case: Case, preflight: Preflight, dialect: str,
+                 skip_reason: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.case, self.preflight, self.dialect = case, preflight, dialect
+        self.skip_reason = skip_reason  # why the item cannot apply to this dialect
         self.stash[RECORD_KEY] = ItemRecord()
 
     @property
@@ -153,6 +155,8 @@ class PreflightItem(pytest.Item):
 
     def runtest(self) -> None:
         """Provision (once per configuration, or start the sequence), act, evaluate."""
+        if self.skip_reason:
+            pytest.skip(f"not applicable to {self.dialect}: {self.skip_reason}")
         runner = self.config.stash[RUNNER_KEY]
         record = self.record
         prov = (runner.begin_sequence(self.case.path) if self.case.sequence

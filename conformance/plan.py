@@ -18,15 +18,19 @@ class Plan:
     state_steps: int  # sequence steps that put or delete a configuration
     read_steps: int
     requests: int  # preflights and actual requests
+    not_applicable: int = 0  # items skipped because they cannot apply to the target's dialect
 
 
 def make_plan(items: list[Any]) -> Plan:
     """Summarise collected PreflightItems."""
     configs: set[str] = set()
     none_key, sequences = None, set()
-    state = reads = requests = 0
+    state = reads = requests = skipped = 0
     for item in items:
         case, pf = item.case, item.preflight
+        if getattr(item, "skip_reason", None):
+            skipped += 1
+            continue
         if case.sequence:
             sequences.add(case.path)
         else:
@@ -39,7 +43,8 @@ def make_plan(items: list[Any]) -> Plan:
             reads += 1
         else:
             requests += 1
-    return Plan(len(configs), none_key is not None, len(sequences), state, reads, requests)
+    return Plan(len(configs), none_key is not None, len(sequences), state, reads, requests,
+                skipped)
 
 
 def render_plan(plan: Plan, target: Target) -> list[str]:
@@ -63,4 +68,6 @@ def render_plan(plan: Plan, target: Target) -> list[str]:
         "put/delete step(s))",
         f"requests: {plan.requests} preflight/actual request(s), {plan.read_steps} "
         "GetBucketCors step(s), plus one GetBucketCors confirmation per change",
+        f"not applicable to dialect {target.dialect}: {plan.not_applicable} item(s), skipped "
+        "with their reasons",
     ]

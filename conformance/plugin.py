@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         outcome = "xfailed" if report.skipped else "xpassed"
     known = item.config.stash[EXPECTED_KEY].get(item.nodeid)
     report.conformance = item_record(item, outcome, runner.redact, known)
+    if report.skipped and not hasattr(report, "wasxfail"):
+        report.conformance["skip_reason"] = runner.redact(_skip_text(report))
     if item.record.verdict is not None and item.record.verdict.outcome == "warn":
         from .report.render import diff_text
 
@@ -136,6 +139,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.extras = [*getattr(report, "extras", []), *build_extras(item, runner.redact)]
     item.release_record()  # the report now holds what is kept; items live until the session ends
     return report
+
+
+def _skip_text(report: pytest.TestReport) -> str:
+    """The reason a skipped report carries, without pytest's "Skipped: " prefix."""
+    longrepr = report.longrepr
+    text = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    return text.removeprefix("Skipped: ")
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -183,6 +193,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         for r in collector.records:
             if r["classification"] in ("new deviation", "unexpected pass", "error", "suite bug"):
                 terminalreporter.line(f"{r['classification']}: {r['nodeid']}")
+        reasons = Counter(r.get("skip_reason") for r in collector.records
+                          if r["classification"] == "skipped")
+        for reason, n in reasons.most_common():
+            terminalreporter.line(f"skipped {n}: {reason or '(no reason)'}")
     if config.stash.get(BROWSER_KEY, None) is not None:
         from .report.records import browser_counts
 

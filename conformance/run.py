@@ -71,7 +71,7 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
         argv.append("--update-expectations")
     if args.keyword:
         argv += ["-k", args.keyword]
-    argv += ["-q", "-rs"] if args.quiet else ["-rfEs"]
+    argv += ["-q"] if args.quiet else ["-rfE"]  # skip reasons: the conformance summary
     return argv
 
 

@@ -133,17 +133,38 @@ def _expects(pf: dict) -> list[tuple[tuple, dict]]:
 def _build_case(data: dict, lines: Mapping[Path, int], file: str) -> Case:
     spec = tuple(data["spec"])
     level = data.get("level", "must")
-    dialects = tuple(data.get("dialects", DIALECTS))
     kind = "steps" if "steps" in data else "preflights"
     preflights = tuple(
-        _build_preflight(pf, lines.get((kind, i), 1), spec, level, dialects)
+        _build_preflight(pf, lines.get((kind, i), 1), spec, level, DIALECTS)
         for i, pf in enumerate(data[kind])
     )
+    cors = _build_config(data.get("cors"))
+    inapplicable = _case_inapplicable(data, cors)
     return Case(
-        path=file, title=data["title"], spec=spec, dialects=dialects,
-        cors=_build_config(data.get("cors")), preflights=preflights, line=1,
-        sequence=kind == "steps",
+        path=file, title=data["title"], spec=spec,
+        dialects=tuple(d for d in DIALECTS if d not in dict(inapplicable)),
+        cors=cors, preflights=preflights, line=1, sequence=kind == "steps",
+        inapplicable=inapplicable,
     )
+
+
+def _case_inapplicable(data: dict, cors: CorsConfig | None) -> tuple[tuple[str, str], ...]:
+    """(dialect, why) for each dialect the whole case cannot run in.
+
+    Stated reasons come first; a configuration with ResponseVary has no S3 form, and the
+    deprecated `dialects:` list still excludes a dialect, with a reason saying so.
+    """
+    reasons = dict(data.get("inapplicable", {}))
+    if cors is not None and cors.response_vary is not None:
+        reasons.setdefault("s3", "the configuration sets ResponseVary, an OSS element that "
+                                 "S3 has no form of")
+    if "dialects" in data:
+        listed = ", ".join(data["dialects"])
+        for dialect in DIALECTS:
+            if dialect not in data["dialects"]:
+                reasons.setdefault(dialect, f"the case lists dialects: [{listed}] "
+                                            "(no reason given)")
+    return tuple((d, reasons[d]) for d in DIALECTS if d in reasons)
 
 
 def build_config(raw: dict | None) -> CorsConfig | None:
@@ -185,7 +206,8 @@ def _build_preflight(
     put = _build_put(pf["put_cors"]) if action == "put_cors" else None
     return Preflight(name=pf["name"], line=line, request=_build_request(pf.get("request", {})),
                      checks=checks, spec=spec, action=action, put=put,
-                     bucket=pf.get("bucket", "provisioned"))
+                     bucket=pf.get("bucket", "provisioned"),
+                     inapplicable=tuple(pf.get("inapplicable", {}).items()))
 
 
 def _build_put(raw: dict) -> PutCors:

@@ -175,6 +175,7 @@ class Preflight:
     action: Literal["probe", "put_cors", "get_cors", "delete_cors"] = "probe"
     put: PutCors | None = None
     bucket: Literal["provisioned", "missing"] = "provisioned"  # for configuration steps
+    inapplicable: tuple[tuple[str, str], ...] = ()  # (dialect, why) pairs of this item alone
 
     def checks_for(self, dialect: str) -> tuple[Check, ...]:
         """The checks that apply when the target speaks `dialect`."""
@@ -200,12 +201,21 @@ class Case:
     path: str  # posix path as given to the loader, used in node ids and messages
     title: str
     spec: tuple[str, ...]
-    dialects: tuple[str, ...]
+    dialects: tuple[str, ...]  # the dialects the case applies to (see inapplicable)
     cors: CorsConfig | None
     preflights: tuple[Preflight, ...]
     line: int = 1
     sequence: bool = False  # steps run in order on one bucket; no configuration is provisioned
+    inapplicable: tuple[tuple[str, str], ...] = ()  # (dialect, why): the case's items skip there
     extras: dict = field(default_factory=dict, compare=False)
+
+    def skip_reason(self, preflight: Preflight, dialect: str) -> str | None:
+        """Why `preflight` cannot run in `dialect`, or None when it can."""
+        for where in (self.inapplicable, preflight.inapplicable):
+            for name, why in where:
+                if name == dialect:
+                    return why
+        return None
 
     @cached_property
     def config_key(self) -> str:

@@ -29,7 +29,7 @@ def summary(record: dict) -> dict:
     return {
         "nodeid": record["nodeid"], "case": record["case"], "outcome": record["outcome"],
         "classification": record["classification"], "impact": record["impact"],
-        "error": record["error"],
+        "error": record["error"], "skip_reason": record.get("skip_reason"),
         "checks": [c for c in record["checks"] if not c["ok"]],
         "browser": browser if browser and "observed_stage" in browser else None,
     }
