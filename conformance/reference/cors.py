@@ -1,6 +1,7 @@
-"""CORS rule matching and the Access-Control-* headers OSS answers with (OSS-21…37, 68…72, 87…91).
+"""CORS rule matching and the Access-Control-* headers both dialects answer with.
 
-Pure functions over a stored configuration: no I/O, no state.
+Pure functions over a stored configuration: no I/O, no state. OSS behaviour is OSS-21…37, 68…72,
+87…91; the S3 layer (s3_layer.py) calls the same functions with its own options (oss-cors.md §7).
 """
 
 from __future__ import annotations
@@ -68,28 +69,39 @@ def match_preflight(config: CorsConfig, origin: str, method: str,
     return None
 
 
-def match_actual(config: CorsConfig, origin: str, method: str) -> tuple[CorsRule, str] | None:
-    """The first rule allowing an actual request's origin and own method (OSS-68).
+def match_actual(config: CorsConfig, origin: str, method: str,
+                 names: tuple[str, ...] = ()) -> tuple[CorsRule, str] | None:
+    """The first rule allowing an actual request's origin and method (OSS-68).
 
-    Request headers play no part.
+    OSS passes no `names`: request headers play no part. S3 passes the names of an
+    Access-Control-Request-Headers the actual request carries, which must then be allowed too.
     """
     for rule in config.rules:
         acao = allow_origin(rule, origin)
-        if acao is not None and method in rule.allowed_methods:
+        if (acao is not None and method in rule.allowed_methods
+                and _headers_allowed(rule, names)):
             return rule, acao
     return None
 
 
-def grant_headers(rule: CorsRule, acao: str,
-                  names: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
+S3_VARY = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"
+
+
+def grant_headers(rule: CorsRule, acao: str, names: tuple[str, ...] | None = None, *,
+                  credentials: bool = False, vary: str | None = None) -> list[tuple[str, str]]:
     """The headers of a granted request; `names` are the preflight's requested headers.
 
     Allow-Methods is the rule's whole list (OSS-24); Allow-Headers echoes the requested names, and
     only on preflights that asked (OSS-25); Expose-Headers and Max-Age appear when the rule sets
-    them (OSS-27/28); Allow-Credentials never (OSS-29/93).
+    them (OSS-27/28). OSS never sends Allow-Credentials (OSS-29/93) nor a Vary of its own; S3
+    sends `Allow-Credentials: true` for an echoed origin and its three-name Vary (§7).
     """
-    headers = [("Access-Control-Allow-Origin", acao),
-               ("Access-Control-Allow-Methods", ", ".join(rule.allowed_methods))]
+    headers = [("Access-Control-Allow-Origin", acao)]
+    if credentials and acao != "*":
+        headers.append(("Access-Control-Allow-Credentials", "true"))
+    if vary:
+        headers.append(("Vary", vary))
+    headers.append(("Access-Control-Allow-Methods", ", ".join(rule.allowed_methods)))
     if names:
         headers.append(("Access-Control-Allow-Headers", ", ".join(names)))
     if rule.expose_headers:

@@ -1,7 +1,7 @@
-"""The reference OSS endpoint: a real HTTP server on 127.0.0.1 speaking the OSS dialect.
+"""The reference endpoint: a real HTTP server on 127.0.0.1 speaking the OSS or the S3 dialect.
 
 `ReferenceServer` owns a stdlib ThreadingHTTPServer in a background thread; the handler only moves
-bytes between the socket and `Service`, which holds the behaviour.
+bytes between the socket and `Service`, which holds the behaviour (and its dialect layer).
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
 
     def version_string(self) -> str:
-        return "AliyunOSS"
+        return self.server.service.layer.server_name
 
     def log_message(self, format: str, *args: object) -> None:
         log.debug("%s " + format, self.address_string(), *args)
@@ -147,19 +147,26 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = _serve
 
 
+DEFAULT_REGION = {"oss": "cn-hangzhou", "s3": "us-east-1"}
+
+
 class ReferenceServer:
-    """The embedded OSS endpoint: `with ReferenceServer(credentials={...}) as srv: srv.endpoint`.
+    """The embedded endpoint: `with ReferenceServer(credentials={...}) as srv: srv.endpoint`.
 
     credentials maps AccessKeyId to secret; only they can sign. latency_ms delays every answer to
-    simulate a remote endpoint.
+    simulate a remote endpoint. dialect is "oss" (default) or "s3"; region defaults by dialect.
     """
 
     def __init__(self, credentials: Mapping[str, str] | None = None, host: str = "127.0.0.1",
-                 port: int = 0, region: str = "cn-hangzhou", latency_ms: float = 0) -> None:
+                 port: int = 0, region: str | None = None, latency_ms: float = 0,
+                 dialect: str = "oss") -> None:
+        if dialect not in DEFAULT_REGION:
+            raise ValueError(f"unknown dialect {dialect!r}: expected oss or s3")
         self.host = host
-        self.region = region
+        self.dialect = dialect
+        self.region = region or DEFAULT_REGION[dialect]
         self._requested_port = port
-        self._service = Service(credentials or {}, region)
+        self._service = Service(credentials or {}, self.region, dialect=dialect)
         self._latency_s = max(latency_ms, 0) / 1000
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -191,7 +198,7 @@ class ReferenceServer:
         self._httpd = _HTTPServer((self.host, self._requested_port), self._service, self._latency_s)
         self._thread = threading.Thread(target=self._httpd.serve_forever,
                                         kwargs={"poll_interval": 0.1},
-                                        name=f"oss-reference-{self.port}", daemon=True)
+                                        name=f"{self.dialect}-reference-{self.port}", daemon=True)
         self._thread.start()
         return self
 

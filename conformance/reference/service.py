@@ -1,148 +1,100 @@
-"""The OSS operations of the reference endpoint, dispatched from one route table.
+"""The operations of the reference endpoint, shared by both dialects, from one route table.
 
 `Service.handle` turns a parsed Request into a Response: preflights are evaluated anonymously
-(OSS-13), everything else is authenticated first; CORS headers and `Vary` are added to every answer
-from the configuration in force when the request arrived (OSS-55, OSS-85).
+(OSS-13), everything else is authenticated first; CORS headers are added to every answer from the
+configuration in force when the request arrived (OSS-55, OSS-85). What differs between OSS and S3
+(signatures, error shapes, validation, refusals) is the layer's (layer.py, oss_layer.py,
+s3_layer.py).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import logging
-import secrets
 import time
 from collections.abc import Callable, Mapping
 from email.utils import formatdate
 
 from . import errors
-from .auth import authenticate
-from .cors import (
-    actual_request_headers,
-    grant_headers,
-    match_preflight,
-    requested_headers,
-    vary_headers,
-)
+from .layer import Handler, Layer
 from .messages import BUCKET_NAME, Request, Response
+from .oss_layer import OssLayer, new_request_id
 from .post_object import authorize, parse_form
 from .store import BucketMissing, BucketNotEmpty, Store
-from .xml_codec import (
-    error_body,
-    parse_cors,
-    serialize_buckets,
-    serialize_cors,
-    serialize_objects,
-)
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[["Service", Request, "str | None"], Response]
+__all__ = ["ROUTES", "Handler", "Service", "new_request_id"]
 
 
-def new_request_id() -> str:
-    """A 24-character upper-case hex id, the length OSS uses (OSS-1)."""
-    return secrets.token_hex(12).upper()
+def make_layer(dialect: str) -> Layer:
+    """The layer of a dialect name ("oss" or "s3")."""
+    if dialect == "oss":
+        return OssLayer()
+    if dialect == "s3":
+        from .s3_layer import S3Layer
 
-
-def _check_md5(request: Request) -> None:
-    # OSS-52: optional, but a present Content-MD5 must be base64 of the body's MD5.
-    value = request.header("Content-MD5")
-    if value is None:
-        return
-    try:
-        digest = base64.b64decode(value, validate=True)
-    except binascii.Error:
-        raise errors.invalid_digest() from None
-    if digest != hashlib.md5(request.body, usedforsecurity=False).digest():
-        raise errors.invalid_digest()
+        return S3Layer()
+    raise ValueError(f"unknown dialect {dialect!r}: expected oss or s3")
 
 
 class Service:
     """State plus the operations of one endpoint; safe to call from many threads."""
 
     def __init__(self, credentials: Mapping[str, str], region: str,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, dialect: str = "oss") -> None:
         self.credentials = dict(credentials)
         self.region = region
         self.clock = clock
         self.store = Store()
+        self.layer = make_layer(dialect)
+        self.routes = {**ROUTES, **self.layer.routes}
 
     # --- entry point -----------------------------------------------------------------------------
 
     def handle(self, request: Request, failure: errors.OssError | None = None) -> Response:
         """Answer one request; never raises. `failure` is an error the transport already found."""
-        request_id = new_request_id()
+        layer = self.layer
+        request_id, id_headers = layer.new_request_id()
         config = self.store.cors_if_exists(request.bucket)  # the rules in force on arrival
         try:
             if failure is not None:
                 raise failure
             if request.method == "OPTIONS":
-                response = self._preflight(request)
+                exists = bool(request.bucket) and self.store.exists(request.bucket or "")
+                response = layer.preflight(request, exists, config)
             else:
-                response = self._operate(request)
+                response = self._operate(layer.prepare(request))
         except errors.OssError as err:
-            response = self._error(err, request, request_id)
+            response = layer.error_response(err, request, request_id, id_headers)
         except BucketMissing as exc:
-            response = self._error(errors.no_such_bucket(exc.bucket), request, request_id)
+            response = layer.error_response(errors.no_such_bucket(exc.bucket), request,
+                                            request_id, id_headers)
         except BucketNotEmpty:
             err = errors.bucket_not_empty(request.bucket or "")
-            response = self._error(err, request, request_id)
-        except Exception:  # a bug here must still produce an OSS-shaped answer
+            response = layer.error_response(err, request, request_id, id_headers)
+        except Exception:  # a bug here must still produce a well-formed error answer
             log.exception("reference endpoint failed on %s %s", request.method, request.path)
-            response = self._error(errors.internal_error(), request, request_id)
-        if request.method == "OPTIONS":
-            response.headers += vary_headers(config)
-        else:
-            response.headers += actual_request_headers(config, request.header("Origin"),
-                                                       request.method)
-        response.headers.append(("x-oss-request-id", request_id))
+            response = layer.error_response(errors.internal_error(), request, request_id,
+                                            id_headers)
+        response.headers += layer.cors_headers(config, request)
+        response.headers += id_headers
         return response
-
-    def _error(self, err: errors.OssError, request: Request, request_id: str) -> Response:
-        body = error_body(err, request_id, request.host)
-        headers = [("Content-Type", "application/xml"), ("x-oss-ec", err.ec)]
-        if request.method == "HEAD":  # OSS-3: the SDK decodes bodiless errors from x-oss-err
-            headers.append(("x-oss-err", base64.b64encode(body).decode()))
-            body = b""
-        return Response(err.status, headers, body)
-
-    # --- preflight (OSS-5…37, 87…91) -------------------------------------------------------------
-
-    def _preflight(self, request: Request) -> Response:
-        # Authorization, Content-MD5, Content-Type and signature parameters are ignored (OSS-13/88).
-        origin = request.header("Origin")
-        if not origin:
-            raise errors.missing_origin()
-        method = request.header("Access-Control-Request-Method")
-        if not method:
-            raise errors.missing_request_method()
-        config = self.store.cors(request.bucket or "")
-        if config is None:
-            raise errors.cors_not_configured()
-        names = requested_headers(request.header("Access-Control-Request-Headers"))
-        found = match_preflight(config, origin, method, names)
-        if found is None:
-            raise errors.cors_denied()
-        rule, acao = found
-        return Response(200, grant_headers(rule, acao, names))
 
     # --- signed operations -----------------------------------------------------------------------
 
     def _operate(self, request: Request) -> Response:
-        principal = authenticate(request, self.credentials, self.region, self.clock())
-        _check_md5(request)
+        principal = self.layer.authenticate(request, self.credentials, self.region, self.clock())
         if request.bucket is None:
             if request.method == "GET":
                 return self.list_buckets(request, principal)
             raise errors.not_implemented(f"{request.method} on the service root")
         scope = "bucket" if request.key is None else "object"
-        sub = "cors" if "cors" in request.params else None
-        handler = ROUTES.get((request.method, scope, sub))
+        sub = next((s for s in SUBRESOURCES if s in request.params), None)
+        handler = self.routes.get((request.method, scope, sub))
         if handler is None:
-            suffix = "?cors " if sub else ""
+            suffix = f"?{sub} " if sub else ""
             raise errors.not_implemented(f"{request.method} {suffix}on a {scope}")
+        self.layer.check_integrity(request, handler.__name__)
         return handler(self, request, principal)
 
     def _owned(self, request: Request, principal: str | None) -> str:
@@ -174,15 +126,17 @@ class Service:
     def put_bucket_cors(self, request: Request, principal: str | None) -> Response:
         """PutBucketCors: validate, then replace the whole configuration (OSS-38…53)."""
         bucket = self._owned(request, principal)
-        self.store.set_cors(bucket, parse_cors(request.body))
+        self.store.set_cors(bucket, self.layer.parse_cors(request.body))
         return Response(200)
 
     def get_bucket_cors(self, request: Request, principal: str | None) -> Response:
         """GetBucketCors (OSS-56…62)."""
-        config = self.store.cors(self._owned(request, principal))
-        if config is None:
-            raise errors.no_such_cors()
-        return Response(200, [("Content-Type", "application/xml")], serialize_cors(config))
+        bucket = self._owned(request, principal)
+        stored = self.store.stored_cors(bucket)
+        if stored is None:
+            raise self.layer.no_such_cors(bucket)
+        return Response(200, [("Content-Type", "application/xml")],
+                        self.layer.serialize_cors(stored))
 
     def delete_bucket_cors(self, request: Request, principal: str | None) -> Response:
         """DeleteBucketCors: 204 whether or not a configuration existed (OSS-64/65)."""
@@ -190,9 +144,9 @@ class Service:
         return Response(204)
 
     def put_object(self, request: Request, principal: str | None) -> Response:
-        """PutObject: store the body; the ETag is OSS's upper-case hex MD5."""
+        """PutObject: store the body under the dialect's ETag."""
         bucket = self._owned(request, principal)
-        etag = '"' + hashlib.md5(request.body, usedforsecurity=False).hexdigest().upper() + '"'
+        etag = self.layer.etag(request.body)
         content_type = request.header("Content-Type") or "application/octet-stream"
         self.store.put_object(bucket, request.key or "", request.body, content_type, etag)
         return Response(200, [("ETag", etag)])
@@ -204,7 +158,7 @@ class Service:
             raise errors.no_such_key(request.key or "")
         headers = [("Content-Type", obj.content_type), ("ETag", obj.etag),
                    ("Last-Modified", formatdate(obj.last_modified, usegmt=True)),
-                   ("x-oss-object-type", "Normal")]
+                   *self.layer.object_headers()]
         if request.method == "HEAD":
             return Response(200, headers, b"", content_length=len(obj.data))
         return Response(200, headers, obj.data)
@@ -220,7 +174,7 @@ class Service:
         if not key:
             raise errors.invalid_argument("PostObject needs a key field.")
         data = fields.get("file", b"")
-        etag = '"' + hashlib.md5(data, usedforsecurity=False).hexdigest().upper() + '"'
+        etag = self.layer.etag(data)
         self.store.put_object(bucket, key, data, "application/octet-stream", etag)
         return Response(204, [("ETag", etag)])
 
@@ -229,8 +183,8 @@ class Service:
         if principal is None:
             raise errors.anonymous_denied("bucket")
         prefix = request.params.get("prefix") or ""
-        body = serialize_buckets(self.store.buckets_of(principal, prefix), principal, prefix,
-                                 self.region)
+        body = self.layer.list_buckets_body(self.store.buckets_of(principal, prefix), principal,
+                                            prefix, self.region)
         return Response(200, [("Content-Type", "application/xml")], body)
 
     def list_objects(self, request: Request, principal: str | None) -> Response:
@@ -239,13 +193,16 @@ class Service:
         prefix = request.params.get("prefix") or ""
         listed = [(k, o.etag, len(o.data)) for k, o in self.store.keys(bucket, prefix)]
         return Response(200, [("Content-Type", "application/xml")],
-                        serialize_objects(bucket, prefix, listed))
+                        self.layer.list_objects_body(bucket, request, listed))
 
     def delete_object(self, request: Request, principal: str | None) -> Response:
         """DeleteObject: 204, also for an absent key."""
         self.store.delete_object(self._owned(request, principal), request.key or "")
         return Response(204)
 
+
+# Query keys that select another operation on the same method and path, first match wins.
+SUBRESOURCES = ("cors", "uploads", "uploadId")
 
 ROUTES: dict[tuple[str, str, str | None], Handler] = {
     ("PUT", "bucket", None): Service.put_bucket,

@@ -31,11 +31,20 @@ class StoredObject:
     last_modified: float
 
 
+@dataclass(frozen=True)
+class StoredCors:
+    """A bucket's CORS configuration plus the S3 rule IDs (None where a rule has none)."""
+
+    config: CorsConfig
+    ids: tuple[str | None, ...] = ()
+
+
 @dataclass
 class _Bucket:
     owner: str
+    created: float = field(default_factory=time.time)
     objects: dict[str, StoredObject] = field(default_factory=dict)
-    cors: CorsConfig | None = None
+    cors: StoredCors | None = None
 
 
 class Store:
@@ -87,6 +96,11 @@ class Store:
 
     def cors(self, bucket: str) -> CorsConfig | None:
         """The bucket's CORS configuration, or None when it has none."""
+        stored = self.stored_cors(bucket)
+        return stored.config if stored else None
+
+    def stored_cors(self, bucket: str) -> StoredCors | None:
+        """The configuration with its rule IDs, or None when it has none."""
         with self._lock:
             return self._get(bucket).cors
 
@@ -94,12 +108,19 @@ class Store:
         """Like `cors`, but None for a missing bucket (CORS decoration never fails a request)."""
         with self._lock:
             found = self._buckets.get(bucket) if bucket else None
-            return found.cors if found else None
+            return found.cors.config if found and found.cors else None
 
-    def set_cors(self, bucket: str, config: CorsConfig | None) -> None:
+    def set_cors(self, bucket: str, config: CorsConfig | StoredCors | None) -> None:
         """Replace the whole configuration (OSS-41); None deletes it (OSS-64)."""
+        if isinstance(config, CorsConfig):
+            config = StoredCors(config)
         with self._lock:
             self._get(bucket).cors = config
+
+    def created(self, bucket: str) -> float:
+        """When `bucket` was created (Unix time)."""
+        with self._lock:
+            return self._get(bucket).created
 
     def put_object(self, bucket: str, key: str, data: bytes, content_type: str,
                    etag: str) -> StoredObject:
