@@ -13,9 +13,13 @@ from ..cases.model import Case, Check, Level
 from ..errors import CaseFormatError
 from ._index import LEVELS, Clause, clauses, stronger
 
-_ID = re.compile(r"OSS-[1-9][0-9]*")
+_ID = re.compile(r"OSS-[1-9][0-9]*")  # UNCOVERED.yaml explains OSS clauses; S3 ones are cited
+_CLAUSE = re.compile(r"(OSS|S3)-[1-9][0-9]*")
 # Data errors make the report untrustworthy (exit 2); "missing" is the coverage failure (exit 1).
-DATA_ERRORS = frozenset({"case-error", "uncovered-error", "unknown-clause"})
+# An S3 expectation stronger than its S3 evidence, or set by an S3 variant without any S3
+# evidence, is an error: the S3 index is new and held to its evidence from the start.
+DATA_ERRORS = frozenset({"case-error", "uncovered-error", "unknown-clause", "s3-level",
+                         "s3-unbacked"})
 WARNINGS = frozenset({"stale", "not-observable-entry", "level-mismatch"})
 
 
@@ -117,9 +121,11 @@ def analyse(files: list[Path], uncovered: Path | None,
         _check_reasons(cov, lines)
     for clause in cov.index.values():
         if cov.status(clause.id) == "missing":
+            why = (f"is neither cited by a case nor explained in "
+                   f"{cov.uncovered_file or 'an UNCOVERED.yaml'}" if clause.prefix == "OSS"
+                   else "is cited by no case (an S3 fact is recorded to back one)")
             cov.findings.append(Finding("missing", (
-                f"{clause.id} (§{clause.section}, {clause.evidence}) is neither cited by a case "
-                f"nor explained in {cov.uncovered_file or 'an UNCOVERED.yaml'}: {clause.summary}"),
+                f"{clause.id} (§{clause.section}, {clause.evidence}) {why}: {clause.summary}"),
                 clause=clause.id))
     return cov
 
@@ -161,21 +167,23 @@ def load_uncovered(path: Path, index: dict[str, Clause]
 
 def _cite(cov: Coverage, case: Case, text: str) -> None:
     reported: set[str] = set()
-    mismatches: set[tuple] = set()
+    problems: set[tuple] = set()
     for pf in case.preflights:
         levels: dict[str, set[Level]] = {}
-        for check in (c for checks in pf.checks.values() for c in checks):
-            for ref in check.spec:
-                levels.setdefault(ref, set()).add(check.level)
-            problem = _level_mismatch(check, cov.index)
-            key = (pf.name, check.subject, check.level, check.spec)
-            if problem and key not in mismatches:
-                mismatches.add(key)
-                cov.findings.append(Finding("level-mismatch", f"{pf.name!r}: {problem}",
-                                            file=case.path, line=pf.line))
+        for dialect, checks in pf.checks.items():
+            shared = set(pf.checks.get("oss", ())) if dialect == "s3" else set()
+            for check in checks:
+                for ref in check.spec:
+                    levels.setdefault(ref, set()).add(check.level)
+                for kind, problem in _check_problems(check, cov.index, dialect, shared):
+                    key = (kind, pf.name, check.subject, check.level, check.spec)
+                    if key not in problems:
+                        problems.add(key)
+                        cov.findings.append(Finding(kind, f"{pf.name!r}: {problem}",
+                                                    file=case.path, line=pf.line))
         for ref in dict.fromkeys((*pf.spec, *levels)):
-            if not ref.startswith("OSS-"):
-                continue  # oss:/s3:/fetch: anchors are not clauses of the index
+            if not _CLAUSE.fullmatch(ref):
+                continue  # oss:/s3:/fetch: anchors are not clauses of an index
             if ref not in cov.index:
                 if ref not in reported:
                     reported.add(ref)
@@ -188,11 +196,45 @@ def _cite(cov: Coverage, case: Case, text: str) -> None:
                 Citation(file=case.path, preflight=pf.name, line=pf.line, levels=ordered))
 
 
+def _check_problems(check: Check, index: dict[str, Clause], dialect: str,
+                    shared: set[Check]) -> list[tuple[str, str]]:
+    """(kind, message) for each way a check asks more than its evidence gives, in `dialect`."""
+    out = []
+    problem = _level_mismatch(check, index)
+    if problem and not any(r.startswith("S3-") for r in check.spec):
+        out.append(("level-mismatch", problem))  # OSS evidence: a warning, as it always was
+    if dialect == "s3":
+        problem = _s3_level_mismatch(check, index)
+        if problem:
+            out.append(("s3-level", problem))
+        elif check not in shared and not _s3_backed(check):
+            out.append(("s3-unbacked", (
+                f"{check.subject} is set by the S3 variant but cites no S3 evidence "
+                f"({', '.join(check.spec) or 'nothing'}); cite an S3-<n> clause or an s3: page")))
+    return out
+
+
 def _level_mismatch(check: Check, index: dict[str, Clause]) -> str | None:
     """Why a check asks more than the evidence of every clause it cites allows, or None."""
     refs = [index[r] for r in check.spec if r in index]
     if not refs or len(refs) != len(check.spec):
         return None  # a document anchor (oss:, s3:, fetch:) backs any level; unknown ids aside
+    return _too_strong(check, refs)
+
+
+def _s3_level_mismatch(check: Check, index: dict[str, Clause]) -> str | None:
+    """In S3, only S3 clauses and s3:/fetch: pages back a level: OSS clauses say nothing of AWS."""
+    refs = [index[r] for r in check.spec if r.startswith("S3-") and r in index]
+    if not refs or any(r.startswith(("s3:", "fetch:")) for r in check.spec):
+        return None
+    return _too_strong(check, refs)
+
+
+def _s3_backed(check: Check) -> bool:
+    return any(r.startswith(("S3-", "s3:", "fetch:")) for r in check.spec)
+
+
+def _too_strong(check: Check, refs: list[Clause]) -> str | None:
     allowed = next(lv for lv in LEVELS if any(c.level == lv for c in refs))
     if not stronger(check.level, allowed):
         return None
@@ -216,9 +258,11 @@ def _check_reasons(cov: Coverage, lines: dict[str, int]) -> None:
 
 
 def _unknown(cid: str, index: dict[str, Clause]) -> str:
-    ids = list(index)
+    prefix = cid.split("-", 1)[0]
+    ids = [k for k in index if k.split("-", 1)[0] == prefix]
     span = f" ({ids[0]} … {ids[-1]})" if ids else ""
-    return f"{cid} is not a clause of the reference{span}"
+    where = "the S3 evidence index" if prefix == "S3" else "the reference"
+    return f"{cid} is not a clause of {where}{span}"
 
 
 def _line_of(ref: str, text: str) -> int | None:
