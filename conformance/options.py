@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -155,7 +157,55 @@ def _target(config: pytest.Config) -> Target:
     if target.embedded and target.dialect != "oss":
         raise ConformanceError("the embedded reference endpoint speaks only the oss dialect; "
                                "give --endpoint or --target for an s3 target")
+    check_endpoint(target.endpoint)
+    check_addressing(target)
     return target
+
+
+def check_endpoint(endpoint: str | None) -> None:
+    """An endpoint is an http(s) URL with a host, checked before anything is sent."""
+    if endpoint is None:
+        return
+    parts = urlsplit(endpoint)
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise ConformanceError(f"endpoint {endpoint!r} has an invalid port") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConformanceError(
+            f"endpoint {endpoint!r} is not an http(s) URL; give it with its scheme, e.g. "
+            f"http://{endpoint.split('://')[-1]}")
+    if parts.query or parts.fragment:
+        raise ConformanceError(f"endpoint {endpoint!r} must not have a query or fragment; "
+                               "buckets and keys are added by the suite")
+
+
+def check_addressing(target: Target) -> None:
+    """Virtual-hosted addressing needs a DNS name to put the bucket in front of.
+
+    `osscors-x.127.0.0.1` or `osscors-x.localhost` reach nothing the target serves, so every
+    item would fail as a deviation; one usage error says why instead.
+    """
+    if target.addressing != "virtual":
+        return
+    if not target.endpoint:
+        raise ConformanceError(
+            "virtual-hosted addressing needs a DNS name, and the embedded reference endpoint "
+            "listens on 127.0.0.1: use --addressing path (the default)")
+    host = urlsplit(target.endpoint).hostname or ""
+    if host == "localhost" or host.endswith(".localhost") or _is_ip_literal(host):
+        raise ConformanceError(
+            f"virtual-hosted addressing needs a DNS name, and the endpoint {target.endpoint} "
+            f"has host {host!r}: buckets would be addressed as <bucket>.{host}; use "
+            "--addressing path, or a host name whose subdomains reach the target")
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_choice(given: str, allowed: tuple[str, ...], what: str) -> None:
