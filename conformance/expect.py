@@ -56,7 +56,7 @@ class Verdict:
         self.errors_by_level = {"must": [], "should": [], "may": []}
         for r in self.results:
             if not r.ok:
-                self.errors_by_level[r.check.level].append(r)
+                self.errors_by_level[effective_level(r.check)].append(r)
 
     def add_observation(self, observation: Any) -> None:
         """Add a real browser's outcome: a check at the level of the case's browser check.
@@ -109,6 +109,21 @@ class Verdict:
             if ("allowed" if computed.allowed else "blocked") != self.browser_expected:
                 return "browser-visible"
         return "wire-only"
+
+
+BROWSER_SUBJECTS = ("browser", OBSERVED_SUBJECT)
+
+
+def effective_level(check: Check) -> str:
+    """The level a mismatch counts at: the browser's decision is never only a warning.
+
+    A failed browser check means the browser decides otherwise than the case expects: the
+    web app breaks, so `should` counts as `must`. `may` stays: there the evidence does not
+    say what the browser should decide. Levels soften wire-only differences alone.
+    """
+    if check.subject in BROWSER_SUBJECTS and check.level == "should":
+        return "must"
+    return check.level
 
 
 def evaluate(checks: tuple[Check, ...], request: ProbeRequest, ex: Exchange,

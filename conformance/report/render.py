@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from ..expect import CheckResult, Verdict, describe
+from ..expect import CheckResult, Verdict, describe, effective_level
 
 _MARK = {True: "ok", False: "FAIL"}
 _CELL_LIMIT = 200  # characters of a target-sent value shown in one diff cell
@@ -19,7 +19,7 @@ def subject_label(result: CheckResult) -> str:
 def _verdict_word(r: CheckResult) -> str:
     if r.ok:
         return "ok"
-    return {"must": "FAIL", "should": "WARN", "may": "note"}[r.check.level]
+    return {"must": "FAIL", "should": "WARN", "may": "note"}[effective_level(r.check)]
 
 
 def _clip(text: str) -> str:
