@@ -15,6 +15,7 @@ from .expectations import load_expectations
 from .items import BROWSER_KEY, RUNNER_KEY, CaseFile, PreflightItem
 from .report.collector import ResultsCollector
 from .report.records import item_record
+from .report.results import impact_counts
 from .runner import Runner
 
 COLLECTOR_KEY = pytest.StashKey[ResultsCollector]()
@@ -189,6 +190,11 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     counts = collector.classification_counts()
     if counts:
         terminalreporter.section("conformance")
+        impacts = impact_counts(collector.records)
+        visible = impacts["browser_visible_deviations"]
+        terminalreporter.line(
+            f"{visible} browser-visible deviation(s) (a web app breaks), "
+            f"{impacts['wire_only_deviations']} wire-only", red=bool(visible), bold=bool(visible))
         terminalreporter.line(", ".join(f"{n} {kind}" for kind, n in counts.items()))
         for r in collector.records:
             if r["classification"] in ("new deviation", "unexpected pass", "error", "suite bug"):

@@ -80,3 +80,13 @@ def test_a_run_fails_on_a_browser_visible_deviation_of_should_level_checks(
     item = json.loads((pytester.path / "results.json").read_text())["items"][0]
     assert item["impact"] == "browser-visible"
     result.stdout.re_match_lines([r".*FAIL\s+browser\s+allowed\s+blocked"])
+
+
+def test_results_count_browser_visible_deviations_first():
+    from conformance.report.results import impact_counts
+
+    records = [{"classification": "new deviation", "impact": "browser-visible"},
+               {"classification": "known deviation", "impact": "browser-visible"},
+               {"classification": "new deviation", "impact": "wire-only"},
+               {"classification": "pass", "impact": None}]
+    assert impact_counts(records) == {"browser_visible_deviations": 2, "wire_only_deviations": 1}

@@ -116,7 +116,10 @@ def test_results_json_streams_full_records_in_node_id_order_and_calls_once(tmp_p
     del sent[0]["provisioning"]["calls"]
     assert doc["items"] == [sent[1], sent[0]]
     assert doc["provisionings"] == {"main#1": [{"request": "PUT"}]}
-    assert doc["summary"] == {"total": 2, "passed": 2} and doc["provisioning_calls"] == 1
+    assert doc["summary"] == {"total": 2, "browser_visible_deviations": 0,
+                              "wire_only_deviations": 0, "passed": 2,
+                              "classifications": {"pass": 2}}
+    assert doc["provisioning_calls"] == 1
     assert list(doc)[-3:] == ["provisioning_calls", "provisionings", "items"]
     mode = (tmp_path / "out/results.json").stat().st_mode & 0o777
     assert mode == 0o666 & ~_umask()  # readable like the other reports, not mkstemp's 0600

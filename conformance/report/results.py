@@ -26,6 +26,16 @@ def case_set_digest(rootdir: Path, case_paths: set[str]) -> str:
     return digest.hexdigest()
 
 
+DEVIATIONS = ("new deviation", "known deviation")
+
+
+def impact_counts(records: list[dict]) -> dict[str, int]:
+    """Deviations by what a web app feels: browser-visible first, then wire-only."""
+    impacts = Counter(r.get("impact") for r in records if r["classification"] in DEVIATIONS)
+    return {"browser_visible_deviations": impacts["browser-visible"],
+            "wire_only_deviations": impacts["wire-only"]}
+
+
 def write_results(path: Path, records: list[dict], target: dict, rootdir: Path,
                   extra: dict, provisionings: Iterable[tuple[str, str]],
                   items: Iterable[str]) -> None:
@@ -42,7 +52,10 @@ def write_results(path: Path, records: list[dict], target: dict, rootdir: Path,
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "case_set_digest": case_set_digest(rootdir, {r["case"] for r in records}),
         "target": target,
-        "summary": {"total": len(records), **dict(sorted(counts.items()))},
+        "summary": {"total": len(records), **impact_counts(records),
+                    **dict(sorted(counts.items())),
+                    "classifications": dict(sorted(Counter(
+                        r["classification"] for r in records).items()))},
         **extra,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
