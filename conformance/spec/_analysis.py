@@ -198,43 +198,34 @@ def _cite(cov: Coverage, case: Case, text: str) -> None:
 
 def _check_problems(check: Check, index: dict[str, Clause], dialect: str,
                     shared: set[Check]) -> list[tuple[str, str]]:
-    """(kind, message) for each way a check asks more than its evidence gives, in `dialect`."""
-    out = []
-    problem = _level_mismatch(check, index)
-    if problem and not any(r.startswith("S3-") for r in check.spec):
-        out.append(("level-mismatch", problem))  # OSS evidence: a warning, as it always was
-    if dialect == "s3":
-        problem = _s3_level_mismatch(check, index)
-        if problem:
-            out.append(("s3-level", problem))
-        elif check not in shared and not _s3_backed(check):
-            out.append(("s3-unbacked", (
-                f"{check.subject} is set by the S3 variant but cites no S3 evidence "
-                f"({', '.join(check.spec) or 'nothing'}); cite an S3-<n> clause or an s3: page")))
-    return out
+    """(kind, message) for each way a check asks more than its evidence gives, in `dialect`.
+
+    Each dialect is judged by its own index: OSS clauses say nothing of AWS, S3 clauses nothing
+    of OSS. An OSS mismatch stays a warning, as it always was; an S3 one is an error.
+    """
+    if dialect != "s3":
+        problem = _level_mismatch(check, index, "OSS")
+        return [("level-mismatch", problem)] if problem else []
+    problem = _level_mismatch(check, index, "S3")
+    if problem:
+        return [("s3-level", problem)]
+    if check not in shared and not any(r.startswith(("S3-", "s3:", "fetch:")) for r in check.spec):
+        return [("s3-unbacked", (
+            f"{check.subject} is set by the S3 variant but cites no S3 evidence "
+            f"({', '.join(check.spec) or 'nothing'}); cite an S3-<n> clause or an s3: page"))]
+    return []
 
 
-def _level_mismatch(check: Check, index: dict[str, Clause]) -> str | None:
-    """Why a check asks more than the evidence of every clause it cites allows, or None."""
-    refs = [index[r] for r in check.spec if r in index]
-    if not refs or len(refs) != len(check.spec):
-        return None  # a document anchor (oss:, s3:, fetch:) backs any level; unknown ids aside
-    return _too_strong(check, refs)
+def _level_mismatch(check: Check, index: dict[str, Clause], prefix: str) -> str | None:
+    """Why a check asks more than every `prefix` clause it cites allows, or None.
 
-
-def _s3_level_mismatch(check: Check, index: dict[str, Clause]) -> str | None:
-    """In S3, only S3 clauses and s3:/fetch: pages back a level: OSS clauses say nothing of AWS."""
-    refs = [index[r] for r in check.spec if r.startswith("S3-") and r in index]
-    if not refs or any(r.startswith(("s3:", "fetch:")) for r in check.spec):
+    A document anchor (oss:, s3:, fetch:) backs any level; unknown ids are reported elsewhere.
+    """
+    if any(not _CLAUSE.fullmatch(r) for r in check.spec):
         return None
-    return _too_strong(check, refs)
-
-
-def _s3_backed(check: Check) -> bool:
-    return any(r.startswith(("S3-", "s3:", "fetch:")) for r in check.spec)
-
-
-def _too_strong(check: Check, refs: list[Clause]) -> str | None:
+    refs = [index[r] for r in check.spec if r.startswith(prefix + "-") and r in index]
+    if not refs:
+        return None
     allowed = next(lv for lv in LEVELS if any(c.level == lv for c in refs))
     if not stronger(check.level, allowed):
         return None
