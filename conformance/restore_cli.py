@@ -1,15 +1,19 @@
-"""`oss-conformance restore`: resolve journals left by runs that were killed."""
+"""`oss-conformance restore`: resolve journals left by runs that were killed.
+
+Exit status: 0 every matching journal resolved (or listed); 3 a restore failed (its journal
+is kept); 2 no restore failed but a journal could not be read (one line each, naming the file
+and the field; the others are still restored or listed).
+"""
 
 from __future__ import annotations
 
 import argparse
-from dataclasses import fields
 from typing import Any, TextIO
 
 from .dialects import make_dialect
 from .errors import ConformanceError
 from .journal import Journal, all_journals, read_journal
-from .restore import restore_bucket
+from .restore import restore_outcome
 from .targets import Target, resolve_credentials
 
 
@@ -23,14 +27,15 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Restore every matching journal; 0 when all are resolved, 3 otherwise."""
+    """Restore every matching journal; 0 when all are resolved, 3 or 2 otherwise."""
     from .cli import ExitStatus
 
-    journals = [read_journal(p) for p in all_journals()]
+    journals, damaged = load_journals(err)
     journals = [j for j in journals if _wanted(j, args)]
     if not journals:
-        print("no journal to restore: every bucket is as its owner left it", file=out)
-        return ExitStatus.OK
+        if not damaged:
+            print("no journal to restore: every bucket is as its owner left it", file=out)
+        return ExitStatus.USAGE_OR_CASE_ERROR if damaged else ExitStatus.OK
     failures = 0
     for journal in journals:
         where = f"{journal.bucket} at {journal.target.get('endpoint')}"
@@ -38,13 +43,28 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(f"{where}: saved {journal.started_at} by pid {journal.pid}: "
                   f"{journal.original_text}", file=out)
             continue
-        problem = _restore(journal)
+        problem, identical = _restore(journal)
         if problem:
             failures += 1
             print(problem, file=err)
         else:
-            print(f"restored {where}", file=out)
-    return ExitStatus.TARGET_OR_PROVISIONING_ERROR if failures else ExitStatus.OK
+            how = "byte-identical" if identical else "every element equal, re-serialised"
+            print(f"restored {where} ({how})", file=out)
+    if failures:
+        return ExitStatus.TARGET_OR_PROVISIONING_ERROR
+    return ExitStatus.USAGE_OR_CASE_ERROR if damaged else ExitStatus.OK
+
+
+def load_journals(err: TextIO) -> tuple[list[Journal], int]:
+    """Every readable journal, and how many could not be read (each said on one line)."""
+    journals, damaged = [], 0
+    for path in all_journals():
+        try:
+            journals.append(read_journal(path))
+        except ConformanceError as exc:
+            damaged += 1
+            print(f"oss-conformance: {exc}", file=err)
+    return journals, damaged
 
 
 def _wanted(journal: Journal, args: argparse.Namespace) -> bool:
@@ -53,16 +73,15 @@ def _wanted(journal: Journal, args: argparse.Namespace) -> bool:
     return not (args.bucket and journal.bucket != args.bucket)
 
 
-def _restore(journal: Journal) -> str | None:
-    known = {f.name for f in fields(Target)}
-    facts = {k: v for k, v in journal.target.items() if k in known and k != "fixed_cors"}
-    target = Target(**facts)
+def _restore(journal: Journal) -> tuple[str | None, bool]:
+    target = Target(**journal.facts())
     try:
         dialect = make_dialect(target, resolve_credentials(target))
         try:
-            return restore_bucket(dialect, journal)
+            outcome = restore_outcome(dialect, journal)
         finally:
             dialect.close()
     except ConformanceError as exc:
         return (f"RESTORE FAILED for bucket {journal.bucket}: {exc}. The original configuration "
-                f"is kept in {journal.path}: {journal.original_text}")
+                f"is kept in {journal.path}: {journal.original_text}"), False
+    return outcome.problem, outcome.byte_identical

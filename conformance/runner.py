@@ -147,10 +147,12 @@ class Runner:
                 f"an earlier run against bucket {self.bucket} did not finish; its original CORS "
                 f"configuration is saved in {path}. Run `oss-conformance restore` first",
                 target=self.target.name)
-        result, original = self._dialect.get_cors(self.bucket)
+        # The body as sent, not the model: the model has no rule IDs (issue 15).
+        result, original = self._dialect.get_cors_raw(self.bucket)
         if not result.ok and result.code != "NoSuchCORSConfiguration":
             self._must(result, "GetBucketCors")
-        self._journal = write_journal(path, self.target.facts(), self.bucket, original)
+        self._journal = write_journal(path, self.target.facts(), self.bucket,
+                                      original if result.ok else None)
 
     def stop(self) -> list[str]:
         """Leave the target as found; return problems (never raise: runs in teardown)."""

@@ -75,6 +75,13 @@ class Dialect(Protocol):
         """GetBucketCors; the configuration, or None when there is none."""
         ...
 
+    def get_cors_raw(self, bucket: str) -> tuple[CallResult, bytes | None]:
+        """GetBucketCors as the target sent it: the body's bytes, or None on an error answer.
+
+        What a restore saves and compares: the parsed model drops elements (rule IDs).
+        """
+        ...
+
     def delete_cors(self, bucket: str) -> CallResult:
         """DeleteBucketCors."""
         ...

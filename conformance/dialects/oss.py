@@ -109,6 +109,22 @@ class OssDialect:
             return result, None
         return result, _from_sdk(holder["r"].cors_configuration)
 
+    def get_cors_raw(self, bucket: str) -> tuple[CallResult, bytes | None]:
+        """GetBucketCors as the target sent it (the SDK's generic call); None on an error."""
+        holder: dict[str, Any] = {}
+        op = oss.OperationInput(
+            op_name="GetBucketCors", method="GET", parameters={"cors": ""}, bucket=bucket,
+            op_metadata={"sub-resource": ["cors"]})
+
+        def call() -> Any:
+            holder["r"] = self._client.invoke_operation(op)
+            return holder["r"]
+
+        result = self._call("GetBucketCors", call)
+        if not result.ok:
+            return result, None
+        return result, bytes(holder["r"].http_response.read() or b"")
+
     def delete_cors(self, bucket: str) -> CallResult:
         """DeleteBucketCors."""
         return self._call("DeleteBucketCors", lambda: self._client.delete_bucket_cors(

@@ -156,6 +156,26 @@ class S3Dialect:
                                  lambda: self._client.get_bucket_cors(Bucket=bucket))
         return result, (from_botocore(out) if result.ok else None)
 
+    def get_cors_raw(self, bucket: str) -> tuple[CallResult, bytes | None]:
+        """GetBucketCors as the target sent it; None on an error answer.
+
+        The body is taken just before botocore parses it (its parser drops nothing on the wire,
+        but its output shape has no room for what it does not model).
+        """
+        seen: dict[str, bytes] = {}
+
+        def keep(response_dict: dict, **_: Any) -> None:
+            seen["body"] = bytes(response_dict.get("body") or b"")
+
+        events = self._client.meta.events
+        events.register_first("before-parse.s3.GetBucketCors", keep, unique_id="raw-get-cors")
+        try:
+            result, _ = self._call("GetBucketCors",
+                                   lambda: self._client.get_bucket_cors(Bucket=bucket))
+        finally:
+            events.unregister("before-parse.s3.GetBucketCors", unique_id="raw-get-cors")
+        return result, (seen.get("body", b"") if result.ok else None)
+
     def delete_cors(self, bucket: str) -> CallResult:
         """DeleteBucketCors."""
         return self._call("DeleteBucketCors",
