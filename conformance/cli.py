@@ -9,24 +9,28 @@ import argparse
 import signal
 import sys
 import threading
-from enum import IntEnum
 from pathlib import Path
 from typing import TextIO
 
+from . import __version__
 from .cases import CaseFileErrors, is_case_file, load_case
 from .errors import ConformanceError
+from .status import ExitStatus  # re-exported: commands import it from .status
 
 
-class ExitStatus(IntEnum):
-    """Process exit codes, part of the CLI contract."""
-
-    OK = 0
-    CONFORMANCE_FAILURES = 1
-    USAGE_OR_CASE_ERROR = 2
-    TARGET_OR_PROVISIONING_ERROR = 3
-    INTERRUPTED = 130
-
-
+EXIT_CODES = """exit status:
+  0  every item passed (known deviations allowed)
+  1  conformance failures: a new deviation, or an unexpected pass of a known one
+  2  usage error, or a case/targets/expectations file that does not validate
+  3  the target cannot be used: unreachable, credentials refused, provisioning failed,
+     or a restore of an existing bucket failed
+  130 interrupted (an existing bucket is restored first)"""
+RUN_EXAMPLES = """examples:
+  oss-conformance run                                  # the corpus on the embedded OSS reference
+  oss-conformance run --dialect s3                     # ... on the embedded S3 reference
+  oss-conformance run --target minio -k wildcard       # a targets.yaml entry, a subset
+  oss-conformance run --endpoint http://127.0.0.1:9000 --dialect s3 --dry-run
+  oss-conformance run --target prod --bucket my-bucket # an existing bucket, restored at the end"""
 COMMANDS = ("run", "validate", "serve", "matrix", "coverage", "restore", "cleanup")
 TARGET_FLAGS = ("target", "endpoint", "dialect", "bucket", "signature_version", "region",
                 "addressing", "latency_ms", "expectations", "max_rps", "concurrency", "browser",
@@ -36,18 +40,28 @@ TARGET_FLAGS = ("target", "endpoint", "dialect", "bucket", "signature_version", 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="oss-conformance", description=(
-        "CORS conformance suite for Alibaba Cloud OSS and OSS/S3-compatible object stores."))
+        "CORS conformance suite for Alibaba Cloud OSS and OSS/S3-compatible object stores."),
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run the case corpus against a target and write reports")
+    run = sub.add_parser("run", help="run the case corpus against a target and write reports",
+                         epilog=RUN_EXAMPLES + "\n" + EXIT_CODES,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("paths", nargs="*", default=["cases"], help="case files or folders")
     run.add_argument("--target", help="named target from targets.yaml, or 'reference'")
     run.add_argument("--endpoint", help="endpoint URL, e.g. http://127.0.0.1:9000")
-    run.add_argument("--dialect", choices=("oss", "s3"))
+    run.add_argument("--dialect", choices=("oss", "s3"),
+                     help="wire dialect of the management calls: oss (alibabacloud-oss-v2) or s3 "
+                     "(botocore SigV4); default: the target's, else oss")
     run.add_argument("--bucket", help="existing bucket to use (its CORS rules are restored)")
-    run.add_argument("--signature-version", choices=("v4", "v1"))
-    run.add_argument("--region")
-    run.add_argument("--addressing", choices=("path", "virtual"))
+    run.add_argument("--signature-version", choices=("v4", "v1"),
+                     help="OSS signature of the management calls (default: v4)")
+    run.add_argument("--region", help="signing region (default: cn-hangzhou for oss, "
+                     "us-east-1 for s3)")
+    run.add_argument("--addressing", choices=("path", "virtual"),
+                     help="bucket in the path (default) or in the host name (virtual needs a DNS "
+                     "name, not an IP address)")
     run.add_argument("--latency-ms", help="embedded reference only: delay every answer")
     run.add_argument("--max-rps", help="at most this many requests a second to the target")
     run.add_argument("--concurrency", help="reads of one configuration in flight at once "
@@ -65,14 +79,24 @@ def build_parser() -> argparse.ArgumentParser:
                      "results.json and junit.xml (default: reports)")
     run.add_argument("-k", dest="keyword", help="only items matching this pytest expression")
     run.add_argument("-q", "--quiet", action="store_true", help="less terminal output")
+    run.add_argument("-v", "--verbose", action="count", default=0,
+                     help="one line per item (pytest's -v)")
+    run.add_argument("-x", "--exitfirst", action="store_true",
+                     help="stop at the first failing item (the bucket is still restored)")
+    run.add_argument("--maxfail", type=int, metavar="N", help="stop after N failing items")
 
     val = sub.add_parser("validate", help="check case files against the schema")
     val.add_argument("paths", nargs="*", default=["cases"])
 
-    serve = sub.add_parser("serve", help="run the reference OSS endpoint until interrupted")
+    serve = sub.add_parser("serve", help="run the reference endpoint (OSS or S3 dialect) until "
+                           "interrupted")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=0)
-    serve.add_argument("--region", default="cn-hangzhou")
+    serve.add_argument("--dialect", choices=("oss", "s3"), default="oss",
+                       help="wire dialect: oss (OSS V1/V4 signatures, OSS errors) or s3 (SigV4, "
+                       "AWS's errors and CORS headers); default oss")
+    serve.add_argument("--region", default=None,
+                       help="signing region (default: cn-hangzhou for oss, us-east-1 for s3)")
     serve.add_argument("--latency-ms", type=int, default=0, help="delay every response")
 
     from .report import matrix
@@ -164,14 +188,17 @@ def serve(args: argparse.Namespace, out: TextIO) -> int:
     from .reference import ReferenceServer
     from .targets import Target, resolve_credentials
 
-    target = Target(endpoint=f"http://{args.host}:{args.port or 1}", region=args.region)
+    target = Target(endpoint=f"http://{args.host}:{args.port or 1}", region=args.region,
+                    dialect=args.dialect)
     creds = resolve_credentials(target)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with ReferenceServer(credentials={creds.access_key_id: creds.secret}, host=args.host,
-                         port=args.port, region=args.region, latency_ms=args.latency_ms) as srv:
-        print(f"reference OSS endpoint at {srv.endpoint} (region {args.region}, "
-              f"access key id {creds.access_key_id}); Ctrl-C stops it", file=out, flush=True)
+                         port=args.port, region=target.region_name, latency_ms=args.latency_ms,
+                         dialect=args.dialect) as srv:
+        print(f"reference {args.dialect.upper()} endpoint at {srv.endpoint} (region "
+              f"{srv.region}, access key id {creds.access_key_id}); Ctrl-C stops it", file=out,
+              flush=True)
         try:
             stop.wait()
         except KeyboardInterrupt:

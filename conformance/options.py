@@ -145,6 +145,10 @@ def _target(config: pytest.Config) -> Target:
         "region": value(config, "conformance_region"),
         "addressing": value(config, "conformance_addressing"),
     }
+    if name == "reference" and overrides["endpoint"]:
+        raise ConformanceError(
+            "--target reference is the embedded endpoint, and --endpoint names another one; "
+            "give one of them")
     target = replace(target, **{k: v for k, v in overrides.items() if v is not None})
     if overrides["endpoint"] and not name:
         target = replace(target, name=overrides["endpoint"])
@@ -154,9 +158,6 @@ def _target(config: pytest.Config) -> Target:
     _check_choice(target.dialect, ("oss", "s3"), "dialect")
     _check_choice(target.signature_version, ("v4", "v1"), "signature version")
     _check_choice(target.addressing, ("path", "virtual"), "addressing")
-    if target.embedded and target.dialect != "oss":
-        raise ConformanceError("the embedded reference endpoint speaks only the oss dialect; "
-                               "give --endpoint or --target for an s3 target")
     check_endpoint(target.endpoint)
     check_addressing(target)
     return target

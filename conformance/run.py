@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import TextIO
 
@@ -38,9 +41,9 @@ class _Outcome:
             self.deviations += 1
 
 
-def pytest_args(args: argparse.Namespace) -> list[str]:
-    """The pytest command line equivalent to this run."""
-    reports = Path(args.reports)
+def pytest_args(args: argparse.Namespace, reports: Path | None = None) -> list[str]:
+    """The pytest command line equivalent to this run (reports written to `reports`)."""
+    reports = Path(args.reports) if reports is None else reports
     roots = [str(Path(p).resolve()) for p in args.paths]
     # Only the plugins a run needs: another installed plugin could reorder items (their
     # order is what keeps each configuration provisioned once) or slow every item down.
@@ -71,8 +74,28 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
         argv.append("--update-expectations")
     if args.keyword:
         argv += ["-k", args.keyword]
+    if getattr(args, "exitfirst", False):
+        argv.append("-x")
+    if getattr(args, "maxfail", None):
+        argv.append(f"--maxfail={args.maxfail}")
+    argv += ["-v"] * getattr(args, "verbose", 0)
     argv += ["-q"] if args.quiet else ["-rfE"]  # skip reasons: the conformance summary
     return argv
+
+
+REPORT_FILES = ("report.html", "results.json", "junit.xml")
+
+
+def _move(source: Path, dest: Path) -> None:
+    """Move the report files from one folder to another.
+
+    A run that selects nothing must neither leave empty reports nor lose the previous run's.
+    """
+    for name in REPORT_FILES:
+        if (source / name).exists():
+            os.replace(source / name, dest / name)
+        elif source.name.startswith(".previous-"):
+            (dest / name).unlink(missing_ok=True)  # none before this run: none after it
 
 
 def run_suite(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -84,8 +107,16 @@ def run_suite(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise ConformanceError(f"cannot create the reports folder {args.reports}: "
                                f"{exc.strerror}") from None
     outcome = _Outcome()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = pytest.main(pytest_args(args), plugins=[outcome])
+    reports = Path(args.reports)
+    kept = Path(tempfile.mkdtemp(prefix=".previous-", dir=reports))
+    try:
+        _move(reports, kept)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = pytest.main(pytest_args(args), plugins=[outcome])
+        if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+            _move(kept, reports)  # nothing ran: the last run's reports stay, not empty ones
+    finally:
+        shutil.rmtree(kept, ignore_errors=True)
     if code == pytest.ExitCode.INTERRUPTED and not outcome.collection_errors:
         return ExitStatus.INTERRUPTED
     if code == pytest.ExitCode.USAGE_ERROR:
@@ -101,6 +132,7 @@ def run_suite(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.dry_run and code == pytest.ExitCode.OK:
         return ExitStatus.OK
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
-        print("oss-conformance: no case matched", file=err)
+        print("oss-conformance: no case matched; no reports written (the previous ones, if "
+              "any, are kept)", file=err)
         return ExitStatus.USAGE_OR_CASE_ERROR
     return ExitStatus.OK if code == pytest.ExitCode.OK else ExitStatus.CONFORMANCE_FAILURES
