@@ -127,7 +127,7 @@ class Runner:
 
             self._server = ReferenceServer(
                 credentials={creds.access_key_id: creds.secret}, region=target.region_name,
-                latency_ms=self.settings.latency_ms)
+                latency_ms=self.settings.latency_ms, dialect=target.dialect)
             self._server.start()
             self.target = target.with_endpoint(self._server.endpoint)
         self._dialect = PoliteDialect(make_dialect(self.target, creds), self._limiter)
