@@ -40,6 +40,11 @@ class TargetError(ConformanceError):
 
 
 @dataclass
+class TargetUnusable(TargetError):
+    """The target acknowledges configuration changes but never shows them: the run stops."""
+
+
+@dataclass
 class ProvisioningError(ConformanceError):
     """The target refused or failed a bucket/CORS management call."""
 

@@ -16,6 +16,7 @@ from .errors import (
     ExpectationError,
     NotApplicable,
     ProvisioningUnsupported,
+    TargetUnusable,
 )
 from .exchange import Exchange
 from .expect import Verdict, evaluate
@@ -155,6 +156,13 @@ class PreflightItem(pytest.Item):
 
     def runtest(self) -> None:
         """Provision (once per configuration, or start the sequence), act, evaluate."""
+        try:
+            self._runtest()
+        except TargetUnusable as exc:
+            self.session.shouldfail = str(exc)  # diagnosed once: the run stops here (exit 3)
+            raise
+
+    def _runtest(self) -> None:
         if self.skip_reason:
             pytest.skip(f"not applicable to {self.dialect}: {self.skip_reason}")
         runner = self.config.stash[RUNNER_KEY]
@@ -168,6 +176,10 @@ class PreflightItem(pytest.Item):
             pytest.skip(str(prov.error))
         if prov.error:
             raise prov.error
+        refusal = prov.refusal(self.preflight)
+        if refusal is not None:  # the value this item is about never got in
+            record.exchange = refusal.exchange
+            raise ExpectationError(str(refusal), rendered=str(refusal))
         record.verdict = self._act(runner)
         if record.verdict.suite_bug:
             from .chromium import SuiteBugError

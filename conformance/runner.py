@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cases.model import CorsConfig, ProbeRequest, PutCors, config_key, same_config
+from .cases.model import CorsConfig, Preflight, ProbeRequest, PutCors, config_key
 from .dialects import make_dialect
 from .dialects.base import CallResult, Dialect, pad_body
 from .errors import (
@@ -24,7 +24,9 @@ from .fanout import DEFAULT_WIDTH, FanOut
 from .journal import Journal, journal_path, remove_journal, write_journal
 from .polite import PoliteDialect, RateLimiter, retryable_exchange, with_retries
 from .probe import Prober
+from .readiness import UNKNOWN, Propagation, Watch, raw_config
 from .redact import Redactor
+from .refusals import Refusal, find_refused, refusal_for, without
 from .restore import restore_bucket
 from .targets import Target, ephemeral_bucket_name, resolve_credentials
 
@@ -57,6 +59,14 @@ class Provisioned:
     exchanges: list[Exchange] = field(default_factory=list)
     error: ConformanceError | None = None
     reported: bool = False  # its calls already went out with an earlier item's record
+    propagation: Propagation | None = None  # from acknowledged to shown by GetBucketCors
+    refused: tuple[Refusal, ...] = ()  # rules the target refused; the rest were applied
+
+    def refusal(self, preflight: Preflight) -> Refusal | None:
+        """The refused rule that decides `preflight`, if any (see readiness.refusal_for)."""
+        if not self.refused or self.config is None:
+            return None
+        return refusal_for(preflight, self.config, self.refused)
 
     @property
     def xml(self) -> str:
@@ -91,6 +101,7 @@ class Runner:
         self._changed = False  # whether this run changed the bucket's CORS configuration
         self._sequence: str | None = None  # the sequence whose steps are running
         self._startup_error: ConformanceError | None = None
+        self._watch = Watch(self._shown_now, settings.poll_timeout, settings.target.name)
         self.provision_count = 0
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -98,6 +109,8 @@ class Runner:
         """Start once; a failed start is remembered and re-raised for every item."""
         if self._startup_error:
             raise self._startup_error
+        if self._watch.unusable:
+            raise self._watch.unusable
         if self._started:
             return
         self._trap_sigterm()
@@ -135,6 +148,7 @@ class Runner:
             self._must(self._dialect.create_bucket(self.bucket), "PutBucket")
             self._must(self._dialect.put_object(self.bucket, FIXTURE_KEY, FIXTURE_BODY),
                        "PutObject")
+            self._watch.shown = None  # a new bucket has no CORS configuration
         else:
             self._save_original()
 
@@ -151,6 +165,7 @@ class Runner:
         result, original = self._dialect.get_cors_raw(self.bucket)
         if not result.ok and result.code != "NoSuchCORSConfiguration":
             self._must(result, "GetBucketCors")
+        self._watch.shown = original if result.ok else None
         self._journal = write_journal(path, self.target.facts(), self.bucket,
                                       original if result.ok else None)
 
@@ -216,8 +231,7 @@ class Runner:
         self._forget_calls()
         prov = Provisioned(key, config, serial=self.provision_count + 1)
         try:
-            self._provision(config)
-            self._wait_in_effect(config)
+            self._provision(prov, config)
         except ConformanceError as exc:
             prov.error = exc
         prov.exchanges = list(self._dialect.log)
@@ -230,7 +244,25 @@ class Runner:
                 self._fanout.submit(reads)
         return prov
 
-    def _provision(self, config: CorsConfig | None) -> None:
+    def _provision(self, prov: Provisioned, config: CorsConfig | None) -> None:
+        """Apply `config` (without the rules the target refuses) and wait until it shows."""
+        try:
+            acked = self._change(config)
+        except ProvisioningError as exc:
+            if config is None or isinstance(exc, ProvisioningUnsupported):
+                raise
+            prov.refused = find_refused(config, exc, self._put_alone, self._last_call())
+            if not prov.refused:
+                raise  # no rule is refused alone: the configuration as a whole is
+            if len(prov.refused) == len(config.rules):
+                return  # nothing left to apply: every item fails with its refusal
+            config = without(config, prov.refused)
+            acked = self._change(config)
+        prov.propagation = self._watch.wait(config, acked, "PutBucketCors" if config else
+                                            "DeleteBucketCors")
+
+    def _change(self, config: CorsConfig | None) -> float:
+        """PutBucketCors (DeleteBucketCors for None); when it was acknowledged (monotonic)."""
         assert self._dialect is not None
         self.provision_count += 1
         changed_before, self._changed = self._changed, True
@@ -242,25 +274,24 @@ class Runner:
         except ProvisioningUnsupported:
             self._changed = changed_before  # a 501 changed nothing
             raise
+        return time.monotonic()
 
-    def _wait_in_effect(self, config: CorsConfig | None) -> None:
-        """Poll GetBucketCors until it shows `config` (targets may be eventually consistent)."""
+    def _put_alone(self, config: CorsConfig) -> tuple[CallResult, Exchange | None]:
+        """PutBucketCors of one rule, to learn whether the target refuses it."""
         assert self._dialect is not None
-        deadline = time.monotonic() + self.settings.poll_timeout
-        delay, seen = 0.05, None
-        while True:
-            result, seen = self._dialect.get_cors(self.bucket)
-            if config is None and result.code == "NoSuchCORSConfiguration":
-                return
-            if config is not None and result.ok and same_config(seen, config):
-                return
-            if time.monotonic() + delay > deadline:
-                raise ProvisioningError(
-                    f"configuration not in effect after {self.settings.poll_timeout:.0f}s; "
-                    f"GetBucketCors answers {result.status} {result.code or ''}".rstrip(),
-                    operation="GetBucketCors", status=result.status, code=result.code)
-            time.sleep(delay)
-            delay = min(delay * 2, 1.0)
+        result = self._dialect.put_cors(self.bucket, config)
+        if result.ok:
+            self._watch.shown = UNKNOWN  # it changed, and nothing waited to see it
+        return result, self._last_call()
+
+    def _last_call(self) -> Exchange | None:
+        assert self._dialect is not None
+        return self._dialect.log[-1] if self._dialect.log else None
+
+    def _shown_now(self) -> tuple[CallResult, CorsConfig | None]:
+        """GetBucketCors of our bucket: what the watch polls."""
+        assert self._dialect is not None
+        return self._dialect.get_cors(self.bucket)
 
     def _must(self, result: CallResult, operation: str) -> None:
         if result.status == 501 or result.code == "NotImplemented":
@@ -293,14 +324,16 @@ class Runner:
         assert self._dialect is not None
         bucket = self.step_bucket(which)
         self._forget_calls()
+        body = b""
         if put.config is not None:
             result = self._dialect.put_cors(bucket, put.config)
         else:
             body = pad_body((put.raw_body or "").encode(), put.pad_to_bytes)
             result = self._dialect.put_cors_raw(bucket, body, put.content_md5, put.content_type)
         exchange = self._first_call()
-        if result.ok and put.config is not None and which == "provisioned":
-            self._wait_in_effect(put.config)
+        if result.ok and which == "provisioned":
+            stated = put.config if put.config is not None else raw_config(body)
+            self._step_changed(stated, "PutBucketCors")
         return result, exchange
 
     def get_cors(self, which: str = "provisioned"
@@ -317,7 +350,25 @@ class Runner:
         self._touch()
         assert self._dialect is not None
         self._forget_calls()
-        return self._dialect.delete_cors(self.step_bucket(which)), self._first_call()
+        result = self._dialect.delete_cors(self.step_bucket(which))
+        exchange = self._first_call()
+        if result.ok and which == "provisioned":
+            self._step_changed(None, "DeleteBucketCors")
+        return result, exchange
+
+    def _step_changed(self, wanted: Any, operation: str) -> None:
+        """A step changed the configuration: wait until GetBucketCors shows the change.
+
+        What follows (a preflight, a GetBucketCors step) is judged only once it can see it.
+        A change that shows otherwise than sent is for the next step to judge, not an error.
+        """
+        if wanted is UNKNOWN:  # a raw body only the target understood: nothing to wait for
+            self._watch.shown = UNKNOWN
+            return
+        try:
+            self._watch.wait(wanted, time.monotonic(), operation, changed_will_do=True)
+        except ProvisioningError:  # TargetUnusable is not one: it goes on up and stops the run
+            pass  # the steps after this one judge what the target shows
 
     def _touch(self) -> None:
         """A step is about to change the configuration: forget what was provisioned."""
@@ -364,3 +415,4 @@ class Runner:
 def _round_trip_ms(prov: Provisioned) -> float:
     """The quickest call that applied `prov`: what a round trip to the target costs now."""
     return min((ex.elapsed_ms for ex in prov.exchanges if ex.elapsed_ms), default=0.0)
+

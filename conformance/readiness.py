@@ -1,0 +1,198 @@
+"""Is a change in effect? GetBucketCors judged by meaning, polled within a bound.
+
+Real servers normalise what they store: RGW returns methods in a fixed order and origins and
+headers sorted, SeaweedFS reads an unset MaxAgeSeconds back as 0, S3 clones add rule IDs, and
+values may come back with whitespace around them or with header names in another case. None
+of that changes which requests a configuration grants, so none of it means "not in effect";
+the exact round trip is for the GetBucketCors items to judge. Rule order does change which
+rule matches, so it counts. Method names keep their case: `put` never matches `PUT` (OSS-37),
+and no server seen rewrites them (RGW and SeaweedFS refuse any but the five upper-case names).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .cases.model import CorsConfig, CorsRule, render_config
+from .dialects.base import CallResult
+from .errors import ProvisioningError, TargetUnusable
+
+FIRST_DELAY_S = 0.02  # the first poll goes out at once; the next after 20 ms, then doubling
+MAX_DELAY_S = 0.5  # fine enough to measure propagation in tenths of a second
+UNKNOWN: Any = object()  # what GetBucketCors shows, when nothing tells
+
+
+def _rule_meaning(rule: CorsRule) -> tuple:
+    """What a rule grants: list entries as sets, header names in lower case, unset MaxAge as 0."""
+    return (
+        frozenset(o.strip() for o in rule.allowed_origins),
+        frozenset(m.strip() for m in rule.allowed_methods),
+        frozenset(h.strip().lower() for h in rule.allowed_headers),
+        frozenset(h.strip().lower() for h in rule.expose_headers),
+        rule.max_age_seconds or 0,
+    )
+
+
+_PARTS = ("AllowedOrigin", "AllowedMethod", "AllowedHeader", "ExposeHeader", "MaxAgeSeconds")
+
+
+def difference(seen: CorsConfig | None, wanted: CorsConfig | None) -> str:
+    """How `seen` differs from `wanted` in meaning, in a few words; "" when it does not."""
+    if wanted is None:
+        return "" if seen is None else f"a configuration ({render_config(seen)})"
+    if seen is None:
+        return "no configuration"
+    if len(seen.rules) != len(wanted.rules):
+        return f"{len(seen.rules)} rule(s) instead of {len(wanted.rules)}"
+    for i, (a, b) in enumerate(zip(seen.rules, wanted.rules, strict=True), 1):
+        for part, got, want in zip(_PARTS, _rule_meaning(a), _rule_meaning(b), strict=True):
+            if got != want:
+                return f"rule {i} {part} {_show(got)} instead of {_show(want)}"
+    if bool(seen.response_vary) != bool(wanted.response_vary):
+        return f"ResponseVary {bool(seen.response_vary)} instead of {bool(wanted.response_vary)}"
+    return ""
+
+
+def _show(value: object) -> str:
+    return ",".join(sorted(value)) or "(none)" if isinstance(value, frozenset) else str(value)
+
+
+def in_effect(seen: CorsConfig | None, wanted: CorsConfig | None) -> bool:
+    """Whether GetBucketCors showing `seen` means `wanted` is in effect (None: no configuration)."""
+    return difference(seen, wanted) == ""
+
+
+def same_rules(a: CorsConfig | None, b: CorsConfig | None) -> bool:
+    """Equal in meaning, ResponseVary aside (an OSS extension a clone may ignore)."""
+    if a is None or b is None:
+        return a is b
+    return [_rule_meaning(r) for r in a.rules] == [_rule_meaning(r) for r in b.rules]
+
+
+def poll(check: Callable[[], bool], timeout_s: float,
+         sleep: Callable[[float], None] = time.sleep) -> tuple[bool, int]:
+    """Call `check` until it holds or `timeout_s` has passed: (held, calls made).
+
+    The first call goes out at once, the next after FIRST_DELAY_S, doubling up to MAX_DELAY_S:
+    a change visible at once costs one call, a slow one a few per second, never a blind sleep.
+    """
+    deadline = time.monotonic() + timeout_s
+    delay, calls = FIRST_DELAY_S, 0
+    while True:
+        calls += 1
+        if check():
+            return True, calls
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False, calls
+        sleep(min(delay, left))
+        delay = min(delay * 2, MAX_DELAY_S)
+
+
+@dataclass(frozen=True)
+class Propagation:
+    """From a change acknowledged to GetBucketCors showing it."""
+
+    ms: float
+    polls: int
+
+    def to_dict(self) -> dict:
+        """For results.json."""
+        return {"ms": round(self.ms, 1), "polls": self.polls}
+
+
+def readable(result: CallResult) -> bool:
+    """GetBucketCors answered with a configuration or with "there is none"."""
+    return result.ok or result.code == "NoSuchCORSConfiguration"
+
+
+def state_of(result: CallResult, seen: CorsConfig | None) -> Any:
+    """What a GetBucketCors answer shows: a configuration, None (none), or UNKNOWN."""
+    if result.ok:
+        return seen
+    return None if result.code == "NoSuchCORSConfiguration" else UNKNOWN
+
+
+def same_state(result: CallResult, seen: CorsConfig | None, before: Any, rules_only: bool
+                ) -> bool:
+    """Whether a GetBucketCors answer shows what `before` was (UNKNOWN: cannot tell, no)."""
+    if before is UNKNOWN:
+        return False
+    if before is None:
+        return result.code == "NoSuchCORSConfiguration"
+    if not result.ok:
+        return False
+    return same_rules(seen, before) if rules_only else in_effect(seen, before)
+
+
+def raw_config(body: bytes) -> Any:
+    """The configuration a raw PutBucketCors body states by the reference's reading, or UNKNOWN."""
+    from .reference.errors import OssError
+    from .reference.xml_codec import parse_cors
+
+    try:
+        parsed = parse_cors(body)
+    except (OssError, ValueError):
+        return UNKNOWN
+    return getattr(parsed, "config", parsed)  # a stored form may carry rule IDs besides
+
+
+class Watch:
+    """What one bucket's GetBucketCors shows, and the bounded wait for a change to show."""
+
+    def __init__(self, get_cors: Callable[[], tuple[CallResult, CorsConfig | None]],
+                 timeout_s: float, target: str = "") -> None:
+        self._get_cors = get_cors
+        self.timeout_s = timeout_s
+        self.target = target
+        self.shown: Any = UNKNOWN  # the configuration last shown (None: none)
+        self.unusable: TargetUnusable | None = None  # kept: every later change meets it
+
+    def wait(self, wanted: CorsConfig | None, acked: float, operation: str,
+             changed_will_do: bool = False) -> Propagation:
+        """Poll GetBucketCors until it shows `wanted` (None: no configuration), within a bound.
+
+        `acked`: when the change was acknowledged (time.monotonic). `changed_will_do`: a
+        sequence step needs only to see its change, whatever the target made of it (the step
+        after it judges that). Still showing the rules from before the change when the bound
+        passes means the target does not apply changes: TargetUnusable, one line, kept.
+        """
+        if self.unusable:
+            raise self.unusable
+        before, last = self.shown, [None, None]
+
+        def shows_it() -> bool:
+            result, seen = self._get_cors()
+            last[:] = [result, seen]
+            if wanted is None:
+                return result.code == "NoSuchCORSConfiguration"
+            if result.ok and in_effect(seen, wanted):
+                return True
+            return changed_will_do and before is not UNKNOWN and readable(result) and not (
+                same_state(result, seen, before, rules_only=False))
+
+        visible, polls = poll(shows_it, self.timeout_s)
+        result, seen = last
+        self.shown = state_of(result, seen)
+        if visible:
+            return Propagation((time.monotonic() - acked) * 1000, polls)
+        raise self._not_shown(wanted, before, result, seen, operation)
+
+    def _not_shown(self, wanted: CorsConfig | None, before: Any, result: CallResult,
+                   seen: CorsConfig | None, operation: str) -> ProvisioningError | TargetUnusable:
+        waited = f"{self.timeout_s:.0f}s"
+        if before is not UNKNOWN and not same_rules(before, wanted) and same_state(
+                result, seen, before, rules_only=True):
+            self.unusable = TargetUnusable(
+                f"{operation} was acknowledged, yet after {waited} GetBucketCors still shows "
+                "the configuration from before: the target does not apply CORS changes; "
+                "the run stops here", target=self.target)
+            return self.unusable
+        shows = difference(seen, wanted) if readable(result) else (
+            f"{result.status} {result.code or ''}".rstrip())
+        return ProvisioningError(
+            f"configuration not in effect after {waited}; GetBucketCors shows {shows}",
+            operation="GetBucketCors", status=result.status, code=result.code)
