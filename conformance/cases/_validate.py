@@ -24,7 +24,8 @@ _TYPE_NAMES = {
 }
 # What a value matching each schema pattern looks like, for messages a person can act on.
 _PATTERN_HINTS = {
-    "OSS-": "a clause id such as OSS-21, or a doc anchor such as oss:Options",
+    "OSS-": ("a clause id such as OSS-21 or S3-4, a doc anchor such as oss:Options, or a "
+             "namespaced reference of your own such as app:checkout-upload"),
     "::": "a node id such as cases/<area>/<file>.yaml::<preflight name>[oss]",
     "!#$%": "an HTTP header name",
 }
