@@ -13,8 +13,10 @@ import ssl
 import time
 from urllib.parse import urlsplit
 
+from . import limits
+from .bounded_http import BoundedResponse, Deadline, arm, read_body
 from .cases.model import ProbeRequest
-from .exchange import BODY_LIMIT, Exchange
+from .exchange import Exchange
 from .keepalive import STALE, KeepAlive
 
 USER_AGENT = "oss-cors-conformance/0.1 (+preflight probe)"
@@ -43,11 +45,21 @@ def browser_headers(req: ProbeRequest) -> list[tuple[str, str]]:
 
 
 class Prober:
-    """Sends requests over keep-alive connections, one per origin server, and records them."""
+    """Sends requests over keep-alive connections, one per origin server, and records them.
 
-    def __init__(self, timeout: float = 10.0) -> None:
+    `timeout` bounds one socket read; `deadline` (limits.EXCHANGE_DEADLINE_S when None, read
+    at each exchange) bounds the whole exchange, the retry on a stale connection included.
+    """
+
+    def __init__(self, timeout: float = limits.READ_TIMEOUT_S,
+                 deadline: float | None = None) -> None:
         self.timeout = timeout
+        self.deadline = deadline
         self._pool = KeepAlive(timeout)
+
+    def _deadline(self) -> Deadline:
+        total = limits.EXCHANGE_DEADLINE_S if self.deadline is None else self.deadline
+        return Deadline(total, self.timeout)
 
     def fire(self, url: str, req: ProbeRequest) -> Exchange:
         """Send `req` to `url` (absolute, path included) and record the exchange."""
@@ -68,9 +80,11 @@ class Prober:
         ex = Exchange(method=method, url=url, target=target, request_headers=sent,
                       request_body=(body or b"").decode("utf-8", "replace"))
         start = time.perf_counter()
+        deadline = self._deadline()
         for attempt in (1, 2):  # a kept-alive socket the server closed fails once; retry fresh
             conn = self._pool.connection(parts.scheme, parts.netloc)
             try:
+                arm(conn, deadline)
                 conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
                 for name, value in sent:
                     conn.putheader(name, value)
@@ -97,13 +111,16 @@ class Prober:
         wire += "".join(f"{n}: {v}\r\n" for n, v in sent) + "\r\n"
         start = time.perf_counter()
         port = parts.port or (443 if parts.scheme == "https" else 80)
+        deadline = self._deadline()
         try:
-            with socket.create_connection((parts.hostname, port), timeout=self.timeout) as sock:
+            with socket.create_connection((parts.hostname, port),
+                                          timeout=deadline.timeout()) as sock:
                 if parts.scheme == "https":
                     sock = ssl.create_default_context().wrap_socket(
                         sock, server_hostname=parts.hostname)
+                sock.settimeout(deadline.timeout())
                 sock.sendall(wire.encode("latin-1"))
-                resp = http.client.HTTPResponse(sock, method=req.method)
+                resp = BoundedResponse(sock, method=req.method, deadline=deadline)
                 resp.begin()
                 _read_response(resp, ex, None)
         except (OSError, http.client.HTTPException, UnicodeEncodeError) as exc:
@@ -116,21 +133,18 @@ def _request_target(parts) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def _read_response(
-    resp: http.client.HTTPResponse, ex: Exchange, conn: http.client.HTTPConnection | None
-) -> None:
+def _read_response(resp: BoundedResponse, ex: Exchange,
+                   conn: http.client.HTTPConnection | None) -> None:
     ex.status, ex.reason = resp.status, resp.reason
-    ex.response_headers = list(resp.msg.items())
-    body = resp.read(BODY_LIMIT + 1)
-    if len(body) > BODY_LIMIT:  # an untrusted target may stream forever: stop and drop it
-        ex.body, ex.body_truncated = body[:BODY_LIMIT], True
+    ex.response_headers = resp.head.headers
+    ex.body, ex.truncated = read_body(resp, limits.BODY_LIMIT)
+    ex.body_truncated = "body_bytes" in ex.truncated
+    if ex.truncated:  # what was skipped may have framed the body: never reuse the socket
         resp.close()
         if conn is not None:
             conn.close()
-    else:
-        ex.body = body
-        if resp.will_close and conn is not None:
-            conn.close()
+    elif resp.will_close and conn is not None:
+        conn.close()
 
 
 def _describe(exc: BaseException) -> str:

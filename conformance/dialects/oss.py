@@ -34,6 +34,7 @@ class _RecordingHttpClient(oss.HttpClient):
         ex.elapsed_ms = (time.perf_counter() - start) * 1000
         ex.status, ex.reason = response.status_code, response.reason
         ex.response_headers = list(response.headers.items())
+        ex.truncated = dict(getattr(response, "truncated", None) or {})  # cut when read
         if request.method != "GET" or "cors" in request.url:  # never slurp object bodies
             content = response.read()
             ex.body, ex.body_truncated = content[:BODY_LIMIT], len(content) > BODY_LIMIT

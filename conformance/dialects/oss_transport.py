@@ -18,6 +18,8 @@ import alibabacloud_oss_v2 as oss
 from alibabacloud_oss_v2 import exceptions
 from requests.structures import CaseInsensitiveDict
 
+from .. import limits
+from ..bounded_http import BoundedResponse, Deadline, arm, read_body
 from ..keepalive import STALE, KeepAlive
 
 
@@ -25,8 +27,9 @@ class _Response(oss.HttpResponse):
     """A fully read answer (management answers are small)."""
 
     def __init__(self, request: Any, status: int, reason: str, headers: list[tuple[str, str]],
-                 content: bytes) -> None:
+                 content: bytes, truncated: dict[str, int] | None = None) -> None:
         self._request, self._status, self._reason = request, status, reason
+        self.truncated = truncated or {}  # what was not kept of the head (limits.py)
         self._headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
         for name, value in headers:  # repeated lines are joined, as requests does
             old = self._headers.get(name)
@@ -60,10 +63,16 @@ class _Response(oss.HttpResponse):
 
 
 class HttpClientTransport(oss.HttpClient):
-    """Keep-alive connections, one per scheme and host, for the SDK's calls."""
+    """Keep-alive connections, one per scheme and host, for the SDK's calls.
+
+    Each call (its retry on a stale connection included) ends by limits.EXCHANGE_DEADLINE_S;
+    the answer's head is kept within the header caps, and a body over MANAGEMENT_BODY_LIMIT
+    is a transport error (the SDK must parse it whole, so it is not cut).
+    """
 
     def __init__(self, timeout: float) -> None:
         self.pool = KeepAlive(timeout)
+        self.timeout = timeout
 
     def send(self, request: Any, **kwargs: Any) -> oss.HttpResponse:
         """Send the signed request; transport failures become the SDK's own errors."""
@@ -71,12 +80,17 @@ class HttpClientTransport(oss.HttpClient):
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         headers = {k: v for k, v in request.headers.items() if v is not None}
         body = _bytes(request.body)
+        deadline = Deadline(limits.EXCHANGE_DEADLINE_S, self.timeout)
         for attempt in (1, 2):  # a kept-alive socket the server closed fails once; retry fresh
             conn = self.pool.connection(parts.scheme, parts.netloc)
             try:
+                arm(conn, deadline)
                 conn.request(request.method, target, body=body, headers=headers)
-                answer = conn.getresponse()
-                content = answer.read()
+                answer: BoundedResponse = conn.getresponse()  # type: ignore[assignment]
+                content, cut = read_body(answer, limits.MANAGEMENT_BODY_LIMIT)
+                if "body_bytes" in cut:
+                    raise http.client.HTTPException(
+                        f"answer body over {limits.MANAGEMENT_BODY_LIMIT:,} bytes")
             except STALE as exc:
                 conn.close()
                 if attempt == 1:
@@ -88,9 +102,10 @@ class HttpClientTransport(oss.HttpClient):
             except BaseException:  # e.g. Ctrl-C mid-answer: the restore that follows needs a
                 conn.close()  # clean connection, not one still waiting for this answer
                 raise
-            if answer.will_close:
+            if answer.will_close or cut:  # a cut head may have framed the body: start afresh
                 conn.close()
-            return _Response(request, answer.status, answer.reason, answer.getheaders(), content)
+            return _Response(request, answer.status, answer.reason[:limits.SHOWN_VALUE],
+                             answer.head.headers, content, cut)
         raise AssertionError("unreachable: the second attempt returns or raises")
 
     def open(self) -> None:
