@@ -71,3 +71,48 @@ def render_plan(plan: Plan, target: Target) -> list[str]:
         f"not applicable to dialect {target.dialect}: {plan.not_applicable} item(s), skipped "
         "with their reasons",
     ]
+
+
+def render_steps(items: list[Any], target: Target) -> list[str]:
+    """Every configuration change and every request, in the order the run would send them.
+
+    Items arrive grouped (plugin's modifyitems keeps a configuration's items together): a
+    new group is one configuration change, or the reset that starts a sequence.
+    """
+    from .cases.model import render_config
+
+    lines, group = ["", "plan (in order):"], None
+    for item in items:
+        if getattr(item, "skip_reason", None):
+            continue
+        case, pf = item.case, item.preflight
+        if item.group != group:
+            group = item.group
+            if case.sequence:
+                lines.append(f"- sequence {case.path}: DeleteBucketCors, then its steps")
+            elif target.fixed_cors is not None:
+                lines.append(f"- {case.path}: the target's fixed configuration (nothing sent)")
+            else:
+                call = "DeleteBucketCors" if case.cors is None else "PutBucketCors"
+                lines.append(f"- {call} {render_config(case.cors)}")
+        lines.append(f"    {_describe(pf)}    # {pf.name}")
+    return lines
+
+
+def _describe(pf: Any) -> str:
+    """One step or request as it would go on the wire, in short."""
+    if pf.action == "put_cors":
+        body = "raw body" if pf.put.config is None else "configuration"
+        return f"PutBucketCors ({body}) on the {pf.bucket} bucket"
+    if pf.action in ("get_cors", "delete_cors"):
+        call = "GetBucketCors" if pf.action == "get_cors" else "DeleteBucketCors"
+        return f"{call} on the {pf.bucket} bucket"
+    req = pf.request
+    if req.raw_headers is not None:
+        sent = ", ".join(f"{n}: {v}" for n, v in req.raw_headers)
+    else:
+        sent = ", ".join(f"{n}: {v}" for n, v in (
+            ("Origin", req.origin), ("Access-Control-Request-Method", req.request_method),
+            ("Access-Control-Request-Headers", req.request_headers)) if v is not None)
+    where = " (missing bucket)" if req.bucket == "missing" else ""
+    return f"{req.method} {req.path}{where}" + (f"  [{sent}]" if sent else "")

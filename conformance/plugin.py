@@ -84,11 +84,12 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
     """--dry-run: print the plan instead of running; the runner never starts."""
     if not session.config.getoption("dry_run", False):
         return None
-    from .plan import make_plan, render_plan
+    from .plan import make_plan, render_plan, render_steps
 
     items = [i for i in session.items if isinstance(i, PreflightItem)]
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    for line in render_plan(make_plan(items), session.config.stash[RUNNER_KEY].target):
+    target = session.config.stash[RUNNER_KEY].target
+    for line in render_plan(make_plan(items), target) + render_steps(items, target):
         if reporter is not None:
             reporter.write_line(line)
     return True
