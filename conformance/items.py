@@ -18,8 +18,9 @@ from .errors import (
     ProvisioningUnsupported,
     TargetUnusable,
 )
-from .exchange import Exchange
+from .exchange import Exchange, transcripts
 from .expect import Verdict, evaluate
+from .limits import FAILURE_TEXT_LIMIT, SHOWN_ERROR, clip
 from .report.render import diff_text
 from .runner import Provisioned, Runner
 
@@ -178,7 +179,7 @@ class PreflightItem(pytest.Item):
             raise prov.error
         refusal = prov.refusal(self.preflight)
         if refusal is not None:  # the value this item is about never got in
-            record.exchange = refusal.exchange
+            record.exchange, record.verdict = refusal.exchange, refusal.verdict()
             raise ExpectationError(str(refusal), rendered=str(refusal))
         record.verdict = self._act(runner)
         if record.verdict.suite_bug:
@@ -226,17 +227,18 @@ class PreflightItem(pytest.Item):
         redact = self.config.stash[RUNNER_KEY].redact
         if isinstance(exc, ExpectationError):
             transcript = self.record.exchange.transcript() if self.record.exchange else ""
-            return redact(f"{exc.rendered}\n\n{transcript}")
+            return clip(redact(f"{exc.rendered}\n\n{transcript}"), FAILURE_TEXT_LIMIT)
         verdict = self.record.verdict
         if verdict is not None and verdict.suite_bug and str(exc) == verdict.suite_bug:
             seen = verdict.browser_observed.transcript()
-            return redact(f"SUITE BUG (not a deviation of the target): {exc}\n\n"
-                          f"{diff_text(verdict)}\n\nWhat Chromium sent and got:\n{seen}")
+            return clip(redact(f"SUITE BUG (not a deviation of the target): {exc}\n\n"
+                               f"{diff_text(verdict)}\n\nWhat Chromium sent and got:\n{seen}"),
+                        FAILURE_TEXT_LIMIT)
         if isinstance(exc, ConformanceError):
-            self.record.error = redact(str(exc))
+            self.record.error = clip(redact(str(exc)), SHOWN_ERROR)  # it may quote a target
             prov = self.record.provisioned
-            calls = "\n\n".join(e.transcript() for e in prov.exchanges) if prov else ""
-            return redact(f"{exc}\n\n{calls}".rstrip())
+            calls = transcripts(prov.exchanges) if prov else ""
+            return clip(redact(f"{self.record.error}\n\n{calls}".rstrip()), FAILURE_TEXT_LIMIT)
         self.record.error = redact(f"internal error: {exc!r}")  # a suite bug, not a deviation
         return super().repr_failure(excinfo)
 

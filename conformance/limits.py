@@ -30,12 +30,22 @@ BODY_LIMIT = 16 * 1024  # bytes of a probe's response body kept
 MANAGEMENT_BODY_LIMIT = 1024 * 1024  # bytes of an SDK call's answer (it must be parsed whole)
 
 # -- display: what every output shows -------------------------------------------------------
-SHOWN_VALUE = 1024  # characters of one header value or one diff cell's actual value
+SHOWN_VALUE = 1024  # characters of one header value in a transcript or in results.json
+SHOWN_CELL = 200  # characters of a value in one cell of a diff (terminal, report.html)
 SHOWN_HEADERS = 8 * 1024  # characters of one exchange's response header lines together
 SHOWN_BODY = 4 * 1024  # characters of one request or response body
 SHOWN_CALLS = 8  # management calls shown per item (the rest are counted)
 SHOWN_ERROR = 2 * 1024  # characters of one error message that may quote a target
+SHOWN_STRING = 32 * 1024  # characters of any one string of a results.json record
+SHOWN_EXTRA = 64 * 1024  # characters of one part of an item's extras in report.html
 FAILURE_TEXT_LIMIT = 32 * 1024  # characters of one item's failure text (terminal, junit)
+
+# -- matrix.html (read from results.json files, which anyone may hand it) -------------------
+MATRIX_TRANSCRIPT = 8 * 1024  # bytes of one escaped transcript on the page
+MATRIX_DETAILS = 8 * 1024 * 1024  # bytes of all detail bodies: 10k items x N targets stays sane
+MATRIX_TEXT = 300  # characters of a title, name or reason
+MATRIX_VALUE = 200  # characters of an expected/actual value, as in the report's diff table
+MATRIX_CHECK_ROWS = 20  # failing checks listed per cell
 
 
 def cut_marker(more: int, unit: str = "bytes") -> str:

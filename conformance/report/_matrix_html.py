@@ -13,6 +13,14 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from ..limits import (
+    MATRIX_CHECK_ROWS,
+    MATRIX_DETAILS,
+    MATRIX_TEXT,
+    MATRIX_TRANSCRIPT,
+    MATRIX_VALUE,
+)
+
 if TYPE_CHECKING:
     from .matrix import Column, Matrix, Row
 
@@ -20,11 +28,12 @@ if TYPE_CHECKING:
 LABELS = {"pass": "pass", "warned": "warned", "known": "known deviation", "new": "new deviation",
           "unexpected": "unexpected pass", "error": "error", "notrun": "not run"}
 PASSING = ("pass", "warned")  # should-level warnings do not fail an item
-TRANSCRIPT_LIMIT = 8 * 1024  # bytes of one escaped transcript on the page
-DETAIL_BUDGET = 8 * 1024 * 1024  # bytes of all detail bodies: 10k items x N targets stays sane
-TEXT_LIMIT = 300  # characters of a title, name or reason
-VALUE_LIMIT = 200  # characters of an expected/actual value, as in the report's diff table
-CHECK_ROWS = 20  # failing checks listed per cell
+# The page's caps live in conformance/limits.py with every other bound on target text.
+TRANSCRIPT_LIMIT = MATRIX_TRANSCRIPT  # bytes of one escaped transcript on the page
+DETAIL_BUDGET = MATRIX_DETAILS  # bytes of all detail bodies
+TEXT_LIMIT = MATRIX_TEXT  # characters of a title, name or reason
+VALUE_LIMIT = MATRIX_VALUE  # characters of an expected/actual value
+CHECK_ROWS = MATRIX_CHECK_ROWS  # failing checks listed per cell
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _PALETTE = ("#1f6feb", "#bf8700", "#8250df", "#1a7f37", "#cf222e", "#57606a")
 

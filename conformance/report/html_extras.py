@@ -15,10 +15,11 @@ import html
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..exchange import transcripts
+from ..limits import SHOWN_ERROR, SHOWN_EXTRA, clip
 from ..redact import Redactor
 from .render import all_ok, checks_text, diff_html
 
-_TEXT_LIMIT = 64 * 1024  # characters of any one extra: the report must stay bounded
 _SHARED_XML = 160  # a configuration shorter than this is shown inline: a link is no shorter
 
 
@@ -45,11 +46,11 @@ def build_extras(item: Any, redact: Redactor) -> list[dict]:
         else:
             parts.append(_pre("Provisioned CORS configuration", xml, redact))
         # the signed calls are long; a passing item's are the same as its group's failures'
-        calls = "" if _passed(rec) else "\n\n".join(ex.transcript() for ex in prov.exchanges)
+        calls = "" if _passed(rec) else transcripts(prov.exchanges)
         if calls:
             parts.append(_pre("Provisioning calls (this configuration)", calls, redact))
     if rec.error:
-        parts.append(_pre("Error", rec.error, redact))
+        parts.append(_pre("Error", clip(rec.error, SHOWN_ERROR), redact))
     return [extras.html("".join(parts))] if parts else []
 
 
@@ -100,9 +101,7 @@ def _chromium_text(obs: Any) -> str:
 
 
 def _bounded(text: str) -> str:
-    if len(text) > _TEXT_LIMIT:
-        return text[:_TEXT_LIMIT] + f"\n<< cut at {_TEXT_LIMIT} characters >>"
-    return text
+    return clip(text, SHOWN_EXTRA)
 
 
 def _pre(title: str, text: str, redact: Redactor) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..expect import describe
 from ..expectations import classify
+from ..limits import SHOWN_ERROR, SHOWN_STRING, SHOWN_VALUE, clip
 from ..redact import Redactor
 
 
@@ -29,7 +30,7 @@ def item_record(item: Any, outcome: str, redact: Redactor, known: Any = None) ->
         "checks": [],
         "exchange": rec.exchange.to_dict() if rec.exchange else None,
         "provisioning": None,
-        "error": rec.error,
+        "error": None if rec.error is None else clip(rec.error, SHOWN_ERROR),
         "known_deviation": None if known is None else known.reason,
     }
     if verdict is not None:
@@ -40,14 +41,14 @@ def item_record(item: Any, outcome: str, redact: Redactor, known: Any = None) ->
         data["browser"] = {
             "expected": verdict.browser_expected,
             "computed": None if computed is None else computed.verdict,
-            "reason": None if computed is None else computed.reason,
+            "reason": None if computed is None else clip(computed.reason, SHOWN_ERROR),
             "observed": None, "observed_reason": None, "preflight_sent": None,
         }
         if verdict.browser_observed is not None:  # --browser: what a real browser did
             data["browser"].update(verdict.browser_observed.to_dict())
         data["checks"] = [
             {"subject": r.check.subject, "expected": describe(r.check.matcher),
-             "actual": r.actual, "ok": r.ok, "level": r.check.level,
+             "actual": clip(r.actual, SHOWN_VALUE), "ok": r.ok, "level": r.check.level,
              "spec": list(r.check.spec)}
             for r in verdict.results
         ]
@@ -69,9 +70,14 @@ def item_record(item: Any, outcome: str, redact: Redactor, known: Any = None) ->
 
 
 def scrub(value: Any, redact: Redactor) -> Any:
-    """Apply the redactor to every string in a JSON-like structure (~120 values an item)."""
+    """Apply the redactor to every string in a JSON-like structure (~120 values an item).
+
+    Every string is also held to SHOWN_STRING characters (after redaction, so no secret is
+    cut into an unrecognisable piece): a last bound on whatever a target put into a record.
+    """
     if isinstance(value, str):
-        return redact(value)
+        text = redact(value)
+        return text if len(text) <= SHOWN_STRING else clip(text, SHOWN_STRING)
     if isinstance(value, dict):
         return {k: scrub(v, redact) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -6,9 +6,9 @@ import html
 from typing import Any
 
 from ..expect import CheckResult, Verdict, describe, effective_level
+from ..limits import SHOWN_CELL, SHOWN_ERROR, clip
 
 _MARK = {True: "ok", False: "FAIL"}
-_CELL_LIMIT = 200  # characters of a target-sent value shown in one diff cell
 
 
 def subject_label(result: CheckResult) -> str:
@@ -23,7 +23,7 @@ def _verdict_word(r: CheckResult) -> str:
 
 
 def _clip(text: str) -> str:
-    return text if len(text) <= _CELL_LIMIT else text[:_CELL_LIMIT] + "…"
+    return clip(text, SHOWN_CELL)
 
 
 def diff_rows(verdict: Verdict) -> list[tuple[str, str, str, str, str]]:
@@ -42,8 +42,9 @@ def browser_line(verdict: Verdict) -> str:
     computed = "not computable" if c is None else (
         f"{'allowed' if c.allowed else 'blocked'} ({c.reason})")
     expected = verdict.browser_expected or "not stated"
-    return (f"browser: expected {expected}; computed {computed}; "
+    line = (f"browser: expected {expected}; computed {computed}; "
             f"{observed_text(verdict.browser_observed)}impact {verdict.impact}")
+    return clip(line, SHOWN_ERROR)  # a reason may quote what a target sent
 
 
 def observed_text(obs: Any) -> str:
@@ -66,7 +67,7 @@ def diff_text(verdict: Verdict) -> str:
         for row in rows
     ]
     if verdict.transport_error:
-        lines.insert(0, f"no HTTP answer: {verdict.transport_error}")
+        lines.insert(0, f"no HTTP answer: {clip(verdict.transport_error, SHOWN_ERROR)}")
     lines.append(browser_line(verdict))
     if verdict.suite_bug:
         lines.append(f"SUITE BUG: {verdict.suite_bug}")
