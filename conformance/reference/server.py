@@ -83,6 +83,14 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 60  # idle keep-alive connections release their thread eventually
     server: _HTTPServer
 
+    def handle_expect_100(self) -> bool:
+        # botocore sends `Expect: 100-continue` on uploads and waits a second for the interim
+        # answer; with the buffered writer it would sit in the buffer, so flush it now.
+        self.send_response_only(100)
+        self.end_headers()
+        self.wfile.flush()
+        return True
+
     def version_string(self) -> str:
         return self.server.service.layer.server_name
 
