@@ -162,6 +162,14 @@ class PreflightItem(pytest.Item):
         except TargetUnusable as exc:
             self.session.shouldfail = str(exc)  # diagnosed once: the run stops here (exit 3)
             raise
+        except ConformanceError as exc:
+            runner = self.config.stash[RUNNER_KEY]
+            if exc is runner.startup_error:  # an xdist worker's failed start: stop it too
+                from .diagnose import unusable_target_line
+
+                self.session.shouldfail = runner.redact(
+                    unusable_target_line(exc, runner.target))
+            raise
 
     def _runtest(self) -> None:
         if self.skip_reason:

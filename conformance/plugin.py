@@ -21,6 +21,7 @@ from .runner import Runner
 COLLECTOR_KEY = pytest.StashKey[ResultsCollector]()
 EXPECTED_KEY = pytest.StashKey[dict]()
 PROBLEMS_KEY = pytest.StashKey[list]()
+UNUSABLE_KEY = pytest.StashKey[str]()  # why the target could not be used (the run stopped)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -81,9 +82,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session: pytest.Session) -> bool | None:
-    """--dry-run: print the plan instead of running; the runner never starts."""
+    """--dry-run prints the plan instead; otherwise a target that cannot be used stops the run.
+
+    The target is started before the first item, so that an unreachable endpoint, refused
+    credentials or a missing bucket give one line and exit 3, not one failure per item.
+    """
     if not session.config.getoption("dry_run", False):
-        return None
+        return None if _start_target(session) else True
     from .plan import make_plan, render_plan, render_steps
 
     items = [i for i in session.items if isinstance(i, PreflightItem)]
@@ -92,6 +97,24 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
     for line in render_plan(make_plan(items), target) + render_steps(items, target):
         if reporter is not None:
             reporter.write_line(line)
+    return True
+
+
+def _start_target(session: pytest.Session) -> bool:
+    """Start the runner now (serial runs); False when the target cannot be used."""
+    config = session.config
+    if hasattr(config, "workerinput") or config.pluginmanager.has_plugin("dsession"):
+        return True  # xdist: each worker starts its own, and stops at its first failure
+    if not any(isinstance(i, PreflightItem) and not i.skip_reason for i in session.items):
+        return True
+    runner = config.stash[RUNNER_KEY]
+    try:
+        runner.ensure_started()
+    except ConformanceError as exc:
+        from .diagnose import unusable_target_line
+
+        config.stash[UNUSABLE_KEY] = runner.redact(unusable_target_line(exc, runner.target))
+        return False
     return True
 
 
@@ -161,6 +184,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     config.stash[PROBLEMS_KEY].extend(problems)
     if any(p.startswith("RESTORE FAILED") for p in problems):
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR  # never a green run after that
+    unusable = config.stash.get(UNUSABLE_KEY, None)
+    if unusable:
+        config.stash[PROBLEMS_KEY].insert(0, f"STOPPED: {unusable}")
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR  # the CLI's exit 3
     if hasattr(config, "workerinput"):  # an xdist worker: the controller writes every file
         return
     collector = config.stash[COLLECTOR_KEY]
@@ -210,7 +237,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.line("chromium: " + ", ".join(
             f"{n} {kind}" for kind, n in browser_counts(collector.records).items()))
     for problem in config.stash[PROBLEMS_KEY]:
-        loud = problem.startswith("RESTORE FAILED")
+        loud = problem.startswith(("RESTORE FAILED", "STOPPED"))
         terminalreporter.write_line(f"conformance: {problem}", red=loud, bold=loud)
 
 

@@ -24,6 +24,13 @@ class _Outcome:
         self.deviations = 0
         self.target_errors = 0
         self.unsupported = 0
+        self.stopped_by_target = False
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        # xdist ends a run a worker stopped (session.shouldfail: the target cannot be used)
+        # with its own Interrupted; a real Ctrl-C stays a plain KeyboardInterrupt.
+        if type(excinfo.value).__name__ == "Interrupted" and self.target_errors:
+            self.stopped_by_target = True
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -117,6 +124,8 @@ def run_suite(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             _move(kept, reports)  # nothing ran: the last run's reports stay, not empty ones
     finally:
         shutil.rmtree(kept, ignore_errors=True)
+    if code == pytest.ExitCode.INTERRUPTED and outcome.stopped_by_target:
+        return ExitStatus.TARGET_OR_PROVISIONING_ERROR
     if code == pytest.ExitCode.INTERRUPTED and not outcome.collection_errors:
         return ExitStatus.INTERRUPTED
     if code == pytest.ExitCode.USAGE_ERROR:

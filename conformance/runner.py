@@ -105,6 +105,11 @@ class Runner:
         self.provision_count = 0
 
     # -- lifecycle -------------------------------------------------------------------------
+    @property
+    def startup_error(self) -> ConformanceError | None:
+        """Why the target could not be started, once a start failed."""
+        return self._startup_error
+
     def ensure_started(self) -> None:
         """Start once; a failed start is remembered and re-raised for every item."""
         if self._startup_error:
