@@ -1,4 +1,4 @@
-"""Fixtures' helpers for the S3 dialect of the reference endpoint: boto3 clients and raw requests."""
+"""Helpers for the S3 dialect of the reference endpoint: boto3 clients and raw requests."""
 
 from __future__ import annotations
 
