@@ -14,7 +14,8 @@ def test_the_seed_case_passes_on_the_embedded_reference(pytester, case_dir):
     result = pytester.runpytest("--conformance-results=out/results.json")
     result.assert_outcomes(passed=1)
     doc = json.loads((pytester.path / "out/results.json").read_text())
-    assert doc["summary"] == {"total": 1, "passed": 1}
+    assert doc["summary"] == {"total": 1, "passed": 1, "browser_visible_deviations": 0,
+                              "wire_only_deviations": 0, "classifications": {"pass": 1}}
     assert doc["provisioning_calls"] == 1
     item = doc["items"][0]
     assert item["nodeid"] == (
@@ -62,8 +63,9 @@ def test_a_wrong_secret_is_a_one_line_provisioning_error(pytester, case_dir, mon
     monkeypatch.setenv("OSS_ACCESS_KEY_SECRET", "not-the-secret")
     with ReferenceServer(credentials={CANARY_KEY: CANARY_SECRET}) as ref:
         result = pytester.runpytest(f"--endpoint={ref.endpoint}")
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*PutBucket failed (403 SignatureDoesNotMatch)*"])
+    assert result.ret == pytest.ExitCode.INTERNAL_ERROR  # the CLI's exit 3: nothing judged
+    result.stdout.fnmatch_lines(["*STOPPED: * refuses the credentials (PutBucket: 403 "
+                                 "SignatureDoesNotMatch)*"])
     assert "Traceback" not in result.stdout.str()
     assert "not-the-secret" not in result.stdout.str()
 
