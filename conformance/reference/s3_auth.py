@@ -1,5 +1,7 @@
 """Who signed an S3-dialect request: SigV4 in the Authorization header or a presigned query.
 
+(The legacy SigV2 forms are delegated to s3_sigv2.py.)
+
 The signature is recomputed by botocore's own signers (S3SigV4Auth, S3SigV4QueryAuth) over a
 botocore AWSRequest rebuilt from the incoming request: the signed headers as received, the path
 and query as on the wire, the signing time of the request. No SigV4 arithmetic lives here; this
@@ -20,6 +22,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from . import s3_errors as err
+from . import s3_sigv2
 from .messages import Request
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -100,10 +103,15 @@ class SigV4Verifier:
     def authenticate(self, request: Request, now: float) -> str | None:
         """The AccessKeyId of a valid signature, None when the request carries none."""
         header = request.header("Authorization")
+        if header and header.startswith("AWS "):
+            return s3_sigv2.verify_header(request, self.credentials, header, now)
         if header:
             return self._header(request, header, now)
-        if "X-Amz-Signature" in request.params or "X-Amz-Credential" in request.params:
+        params = request.params
+        if "X-Amz-Signature" in params or "X-Amz-Credential" in params:
             return self._query(request, now)
+        if "Signature" in params and "AWSAccessKeyId" in params:
+            return s3_sigv2.verify_query(request, self.credentials, now)
         return None
 
     def _secret(self, scope: Scope) -> str:

@@ -121,9 +121,9 @@ def invalid_access_key_id(access_key_id: str) -> S3Error:
 
 def request_expired(expires: str, server_time: str, seconds: str) -> S3Error:
     """403 AccessDenied "Request has expired" for a presigned URL used too late."""
-    return S3Error(403, "AccessDenied", "Request has expired",
-                   extra=(("X-Amz-Expires", seconds), ("Expires", expires),
-                          ("ServerTime", server_time)))
+    extra = ((("X-Amz-Expires", seconds),) if seconds else ()) + (
+        ("Expires", expires), ("ServerTime", server_time))
+    return S3Error(403, "AccessDenied", "Request has expired", extra=extra)
 
 
 def time_too_skewed() -> S3Error:

@@ -20,6 +20,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from . import s3_errors as err
+from . import s3_sigv2
 from .messages import Request
 from .post_object import parse_form
 from .s3_auth import ALGORITHM, parse_scope
@@ -35,6 +36,10 @@ def authorize_post(request: Request, bucket: str, credentials: Mapping[str, str]
     fields = {name.lower(): value for name, value in raw.items()}
     text = {name: value.decode("utf-8", "replace") for name, value in fields.items()
             if name != "file"}
+    if "x-amz-algorithm" not in text and "awsaccesskeyid" in text:
+        signer_id = s3_sigv2.verify_post(text, credentials)  # a legacy SigV2 form
+        _check_form(text, fields, bucket, now)
+        return fields, signer_id
     if text.get("x-amz-algorithm") != ALGORITHM:
         raise err.access_denied("Anonymous access is forbidden for this operation")
     try:
@@ -54,11 +59,17 @@ def authorize_post(request: Request, bucket: str, credentials: Mapping[str, str]
     if scope.region != region:
         raise err.S3Error(400, "AuthorizationQueryParametersError",
                           f"the region '{scope.region}' is wrong; expecting '{region}'")
-    _check_policy(policy, {**text, "bucket": bucket}, len(fields.get("file", b"")), now)
+    _check_form(text, fields, bucket, now)
+    return fields, scope.access_key_id
+
+
+def _check_form(text: dict[str, str], fields: Mapping[str, bytes], bucket: str,
+                now: float) -> None:
+    _check_policy(text.get("policy", ""), {**text, "bucket": bucket},
+                  len(fields.get("file", b"")), now)
     if not text.get("key"):
         raise err.S3Error(400, "InvalidArgument", "Bucket POST must contain a field named "
                           "'key'.  If it is specified, please check the order of the fields.")
-    return fields, scope.access_key_id
 
 
 def _invalid(why: str) -> err.S3Error:

@@ -149,3 +149,35 @@ def test_copy_and_multipart_upload(server: ReferenceServer, bucket: str) -> None
     with pytest.raises(ClientError) as info:
         s3.upload_part(Bucket=bucket, Key="big", UploadId=upload, PartNumber=3, Body=b"late")
     assert _code(info) == "NoSuchUpload"
+
+
+def _v2_client(server: ReferenceServer, secret: str = S3_SK):  # noqa: ANN202
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
+                        aws_access_key_id=S3_AK, aws_secret_access_key=secret,
+                        config=Config(signature_version="s3", s3={"addressing_style": "path"},
+                                      retries={"total_max_attempts": 1, "mode": "standard"}))
+
+
+def test_sigv2_header_query_and_form_are_verified(server: ReferenceServer, bucket: str) -> None:
+    s3 = _v2_client(server)
+    s3.put_object(Bucket=bucket, Key="v2 key.txt", Body=b"legacy")
+    assert s3.get_object(Bucket=bucket, Key="v2 key.txt")["Body"].read() == b"legacy"
+    with pytest.raises(ClientError) as info:
+        _v2_client(server, "wrong").list_objects(Bucket=bucket)
+    assert _code(info) == "SignatureDoesNotMatch"
+    url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "q.txt"})
+    assert "AWSAccessKeyId=" in url
+    assert requests.put(url, data=b"x", timeout=10).status_code == 200
+    forged = _with_param(url, "Signature", "AAAA")
+    assert requests.put(forged, data=b"x", timeout=10).status_code == 403
+    post = s3.generate_presigned_post(bucket, "form.txt")
+    assert "signature" in post["fields"]
+    answer = requests.post(post["url"], data=post["fields"], files={"file": b"v2 form"},
+                           timeout=10)
+    assert answer.status_code == 204
+    forged_form = {**post["fields"], "signature": "AAAA"}
+    refused = requests.post(post["url"], data=forged_form, files={"file": b"x"}, timeout=10)
+    assert refused.status_code == 403
