@@ -56,10 +56,16 @@ class Deadline:
 
 
 class _DeadlineReader(io.RawIOBase):
-    """Socket reads, each with the time left until the deadline as its timeout."""
+    """Socket reads, each with the time left until the deadline as its timeout.
+
+    It reads through the socket's own unbuffered makefile(), as http.client does: that file
+    holds a reference to the descriptor, so a connection that closes itself once the head
+    says `Connection: close` leaves the socket open until this answer is read and closed.
+    """
 
     def __init__(self, sock: socket.socket, deadline: Deadline) -> None:
         self._sock, self._deadline = sock, deadline
+        self._io = sock.makefile("rb", buffering=0)
 
     def readable(self) -> bool:
         return True
@@ -67,13 +73,17 @@ class _DeadlineReader(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         self._sock.settimeout(self._deadline.timeout())
         try:
-            return self._sock.recv_into(buffer)
+            return self._io.readinto(buffer)
         except TimeoutError:
             self._deadline.timeout()  # raises DeadlineExceeded when that is why
             raise
 
     def fileno(self) -> int:
         return self._sock.fileno()
+
+    def close(self) -> None:
+        self._io.close()
+        super().close()
 
 
 class HeadFilter:

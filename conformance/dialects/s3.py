@@ -17,6 +17,7 @@ from ..errors import ProvisioningError
 from ..exchange import BODY_LIMIT, Exchange
 from ..targets import Credentials, Target
 from .base import CallResult, content_md5_header
+from .s3_transport import BoundedSender
 
 
 class _Recorder:
@@ -58,6 +59,7 @@ class _Recorder:
         ex.status, ex.reason = http.status_code, getattr(raw, "reason", "") or ""
         headers = getattr(raw, "headers", None) or http.headers  # raw keeps duplicates
         ex.response_headers = [(k, _text(v)) for k, v in headers.items()]
+        ex.truncated = dict(getattr(raw, "truncated", None) or {})  # cut when read
         content = http.content or b""
         ex.body, ex.body_truncated = content[:BODY_LIMIT], len(content) > BODY_LIMIT
         return None
@@ -101,6 +103,9 @@ class S3Dialect:
             aws_secret_access_key=credentials.secret, config=config)
         self._recorder = _Recorder(self.log)
         self._recorder.register(self._client.meta.events)
+        # after the recorder: it sends the request itself, within the exchange deadline
+        self._sender = BoundedSender(timeout)
+        self._client.meta.events.register("before-send.s3", self._sender)
 
     def create_bucket(self, bucket: str) -> CallResult:
         """CreateBucket (a LocationConstraint outside us-east-1, as S3 requires)."""
@@ -217,6 +222,7 @@ class S3Dialect:
     def close(self) -> None:
         """Release botocore's connections."""
         self._client.close()
+        self._sender.close()
 
     def _call(self, operation: str, fn: Callable[[], Any]) -> tuple[CallResult, dict]:
         """Run one botocore call; service errors become a CallResult, transport errors raise."""
