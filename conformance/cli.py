@@ -17,7 +17,6 @@ from .cases import CaseFileErrors, is_case_file, load_case
 from .errors import ConformanceError
 from .status import ExitStatus  # re-exported: commands import it from .status
 
-
 EXIT_CODES = """exit status:
   0  every item passed (known deviations allowed)
   1  conformance failures: a new deviation, or an unexpected pass of a known one
@@ -31,7 +30,8 @@ RUN_EXAMPLES = """examples:
   oss-conformance run --target minio -k wildcard       # a targets.yaml entry, a subset
   oss-conformance run --endpoint http://127.0.0.1:9000 --dialect s3 --dry-run
   oss-conformance run --target prod --bucket my-bucket # an existing bucket, restored at the end"""
-COMMANDS = ("run", "validate", "serve", "matrix", "coverage", "restore", "cleanup")
+COMMANDS = ("run", "validate", "serve", "matrix", "coverage", "restore", "cleanup", "certify",
+            "verify", "diff")
 TARGET_FLAGS = ("target", "endpoint", "dialect", "bucket", "signature_version", "region",
                 "addressing", "latency_ms", "expectations", "max_rps", "concurrency", "browser",
                 "browser_executable")
@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="rewrite the expectations file from this run's failures")
     run.add_argument("--reports", default="reports", help="folder for report.html, "
                      "results.json and junit.xml (default: reports)")
+    run.add_argument("--baseline", help="a previous results.json or certificate bundle: print "
+                     "what changed (also atop report.html); a regression fails the run")
     run.add_argument("-k", dest="keyword", help="only items matching this pytest expression")
     run.add_argument("-q", "--quiet", action="store_true", help="less terminal output")
     run.add_argument("-v", "--verbose", action="count", default=0,
@@ -109,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     coverage.add_parser(sub)
     cleanup.add_parser(sub)
+    from . import commands
+
+    for name in commands.NAMES:  # certify, verify, diff
+        commands.module(name).add_parser(sub)
     return parser
 
 
@@ -141,6 +147,10 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
             from .report import matrix
 
             return matrix.run(args, out, err)
+        if args.command in ("certify", "verify", "diff"):
+            from . import commands
+
+            return commands.module(args.command).run(args, out, err)
         from .run import run_suite
 
         return run_suite(args, out, err)

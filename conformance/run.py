@@ -81,6 +81,8 @@ def pytest_args(args: argparse.Namespace, reports: Path | None = None) -> list[s
         argv.append("--update-expectations")
     if args.keyword:
         argv += ["-k", args.keyword]
+    if getattr(args, "baseline", None) and not args.dry_run:  # diffed at the end, atop report.html
+        argv.append(f"--conformance-baseline={args.baseline}")
     if getattr(args, "exitfirst", False):
         argv.append("-x")
     if getattr(args, "maxfail", None):
