@@ -27,6 +27,9 @@ UNUSABLE_KEY = pytest.StashKey[str]()  # why the target could not be used (the r
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Register the conformance option group."""
     options.register(parser)
+    from .commands import baseline
+
+    baseline.register(parser)  # --conformance-baseline: `run --baseline`
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -44,6 +47,9 @@ def pytest_configure(config: pytest.Config) -> None:
     collector = ResultsCollector(config, options.value(config, "conformance_results"))
     config.stash[COLLECTOR_KEY] = collector
     config.pluginmanager.register(collector, "conformance-results")
+    from .commands import baseline
+
+    baseline.configure(config, collector, known)
     config.stash[PROBLEMS_KEY] = []
     browser = options.browser_session(config)
     if browser is not None:
@@ -250,8 +256,13 @@ def pytest_html_report_title(report: Any) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: list[str],
                                 session: pytest.Session) -> None:
-    """Each provisioned configuration once, collapsed; passing items link to theirs."""
+    """The diff with the baseline on top; each provisioned configuration once, collapsed."""
+    from .commands import baseline
     from .report.html_extras import configurations_html
+
+    compared = baseline.html(session.config)
+    if compared:
+        prefix.append(compared)
 
     section = configurations_html(session.config.stash[COLLECTOR_KEY].configurations)
     if section:
