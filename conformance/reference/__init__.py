@@ -1,4 +1,4 @@
-"""The embedded reference OSS endpoint: the suite's default target."""
+"""The embedded reference endpoint, in the OSS or the S3 dialect: the suite's default target."""
 
 from __future__ import annotations
 
