@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from .expectations import load_expectations
 from .items import BROWSER_KEY, RUNNER_KEY, CaseFile, PreflightItem
 from .report.collector import ResultsCollector
 from .report.records import item_record
-from .report.results import impact_counts
+from .report.results import impact_counts, propagation_line, propagation_summary
 from .runner import Runner
 
 COLLECTOR_KEY = pytest.StashKey[ResultsCollector]()
@@ -207,6 +208,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     collector.write(runner.target.facts(), {
         "provisioning_calls": collector.provisioning_calls,
         "distinct_configurations": collector.distinct_configurations,
+        "propagation": propagation_summary(collector.propagations),
     })
 
 
@@ -237,6 +239,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
                           if r["classification"] == "skipped")
         for reason, n in reasons.most_common():
             terminalreporter.line(f"skipped {n}: {reason or '(no reason)'}")
+        line = propagation_line(propagation_summary(collector.propagations))
+        if line:
+            terminalreporter.line(line)
     if config.stash.get(BROWSER_KEY, None) is not None:
         from .report.records import browser_counts
 
@@ -267,6 +272,9 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
     section = configurations_html(session.config.stash[COLLECTOR_KEY].configurations)
     if section:
         postfix.append(section)
+    summarised = propagation_summary(session.config.stash[COLLECTOR_KEY].propagations)
+    if summarised:
+        summary.append(f"<p>{html.escape(propagation_line(summarised))}</p>")
 
 
 @pytest.hookimpl(optionalhook=True)

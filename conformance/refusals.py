@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .cases.model import CorsConfig, CorsRule, Preflight, render_config
+from .cases.model import Check, CorsConfig, CorsRule, Exact, Preflight, render_config
 from .dialects.base import CallResult
 from .errors import ProvisioningError
 from .exchange import Exchange
+from .expect import CheckResult, Verdict
 
 REFUSED_VALUE = 400  # a refusal of what was sent; 403, 404 or 5xx say nothing about a value
 
@@ -29,10 +30,23 @@ class Refusal:
     code: str | None
     exchange: Exchange | None = None
 
+    @property
+    def value(self) -> str:
+        """The rule as diffs show it."""
+        return render_config(CorsConfig(rules=(self.rule,)))[len("rule1["):-1]
+
+    @property
+    def answer(self) -> str:
+        """The status and code of the refusal."""
+        return f"{self.status} {self.code or ''}".rstrip()
+
     def __str__(self) -> str:
-        value = render_config(CorsConfig(rules=(self.rule,)))[len("rule1["):-1]
-        answer = f"{self.status} {self.code or ''}".rstrip()
-        return f"the target refused rule {self.index} ({value}): {answer}"
+        return f"the target refused rule {self.index} ({self.value}): {self.answer}"
+
+    def verdict(self) -> Verdict:
+        """The item's verdict: one failed check, so results.json says what was refused."""
+        check = Check("cors", Exact(f"rule {self.index} stored ({self.value})"), "must")
+        return Verdict([CheckResult(check, False, f"PutBucketCors refused: {self.answer}")])
 
 
 def without(config: CorsConfig, refused: tuple[Refusal, ...]) -> CorsConfig:

@@ -239,7 +239,7 @@ class Runner:
             self._provision(prov, config)
         except ConformanceError as exc:
             prov.error = exc
-        prov.exchanges = list(self._dialect.log)
+        prov.exchanges = _kept_calls(self._dialect.log)
         if prov.error:
             self._failed[key] = prov
             self._current = None
@@ -421,3 +421,11 @@ def _round_trip_ms(prov: Provisioned) -> float:
     """The quickest call that applied `prov`: what a round trip to the target costs now."""
     return min((ex.elapsed_ms for ex in prov.exchanges if ex.elapsed_ms), default=0.0)
 
+
+def _kept_calls(log: list[Exchange]) -> list[Exchange]:
+    """The calls of a provisioning worth showing: every change, and the last poll only.
+
+    A slow target is polled dozens of times (their count is in `propagation`); repeating
+    the same GetBucketCors would bury the change that mattered.
+    """
+    return [ex for i, ex in enumerate(log) if ex.method != "GET" or i == len(log) - 1]

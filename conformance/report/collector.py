@@ -48,6 +48,7 @@ class ResultsCollector:
         self.configurations: dict[str, list[str]] = {}  # provisioned XML -> its config keys
         self._applied: set[str] = set()  # every provisioning's applied_by
         self._keys: set[str] = set()  # every configuration's config_key
+        self.propagations: list[dict] = []  # each provisioning's {"ms", "polls"}, once
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Spool the record of a call report (local or from an xdist worker), keep a summary."""
@@ -69,6 +70,8 @@ class ResultsCollector:
     def _note(self, prov: dict) -> None:
         """Count a provisioning, and keep its XML once for report.html."""
         self._keys.add(prov["config_key"])
+        if prov.get("propagation") and prov["applied_by"] not in self._applied:
+            self.propagations.append(prov["propagation"])
         if prov["applied_by"]:
             self._applied.add(prov["applied_by"])
         if prov["xml"]:

@@ -62,6 +62,9 @@ def item_record(item: Any, outcome: str, redact: Redactor, known: Any = None) ->
             f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}#{prov.serial}",
             "config": None if prov.config is None else prov.config.to_dict(),
             "xml": prov.xml,
+            # From the change acknowledged to GetBucketCors showing it (None: nothing waited).
+            "propagation": prov.propagation.to_dict() if prov.propagation else None,
+            "refused": [str(r) for r in prov.refused],  # rules the target refused, if any
         }
         if not prov.reported:  # calls travel once per provisioning; results.json hoists them
             data["provisioning"]["calls"] = [ex.to_dict() for ex in prov.exchanges]

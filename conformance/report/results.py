@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import statistics
 import tempfile
 from collections import Counter
 from collections.abc import Iterable
@@ -34,6 +35,25 @@ def impact_counts(records: list[dict]) -> dict[str, int]:
     impacts = Counter(r.get("impact") for r in records if r["classification"] in DEVIATIONS)
     return {"browser_visible_deviations": impacts["browser-visible"],
             "wire_only_deviations": impacts["wire-only"]}
+
+
+def propagation_summary(samples: list[dict]) -> dict | None:
+    """Per run: how long changes took to show in GetBucketCors (min/median/max ms, polls)."""
+    if not samples:
+        return None
+    ms = sorted(s["ms"] for s in samples)
+    return {"changes": len(ms), "min_ms": ms[0], "median_ms": round(statistics.median(ms), 1),
+            "max_ms": ms[-1], "max_polls": max(s["polls"] for s in samples)}
+
+
+def propagation_line(summary: dict | None) -> str:
+    """The summary in one line, for the terminal and report.html."""
+    if not summary:
+        return ""
+    return (f"propagation: {summary['changes']} configuration change(s) showed in GetBucketCors "
+            f"after {summary['min_ms']:.0f} / {summary['median_ms']:.0f} / "
+            f"{summary['max_ms']:.0f} ms (min / median / max), at most {summary['max_polls']} "
+            "poll(s)")
 
 
 def write_results(path: Path, records: list[dict], target: dict, rootdir: Path,
