@@ -86,13 +86,17 @@ def missing_integrity() -> S3Error:
     return S3Error(400, "InvalidRequest", "Missing required header for this request: Content-MD5")
 
 
-def invalid_digest() -> S3Error:
-    """A Content-MD5 that is not the base64 of 16 bytes."""
-    return S3Error(400, "InvalidDigest", "The Content-MD5 you specified is not valid.")
+def invalid_digest(value: str) -> S3Error:
+    """A Content-MD5 that is not the base64 of 16 bytes.
+
+    Wire form recorded from AWS in versity/versitygw#1526, the value echoed in <Content-MD5>.
+    """
+    return S3Error(400, "InvalidDigest", "The Content-MD5 you specified was invalid.",
+                   extra=(("Content-MD5", value),))
 
 
 def bad_digest(what: str = "Content-MD5") -> S3Error:
-    """A well-formed digest or checksum that is not the body's."""
+    """A well-formed digest that is not the body's (AWS's words, quoted in many SDK issues)."""
     return S3Error(400, "BadDigest", f"The {what} you specified did not match what we received.")
 
 

@@ -106,9 +106,9 @@ class S3Layer:
             try:
                 digest = base64.b64decode(md5, validate=True)
             except binascii.Error:
-                raise err.invalid_digest() from None
+                raise err.invalid_digest(md5) from None
             if len(digest) != 16:
-                raise err.invalid_digest()
+                raise err.invalid_digest(md5)
             if digest != hashlib.md5(request.body, usedforsecurity=False).digest():
                 raise err.bad_digest()
         for header, (label, compute) in _CHECKSUMS.items():

@@ -1,7 +1,8 @@
 """S3 XML in both directions: CORS configurations, error bodies and listing results.
 
 Request bodies are untrusted, so they are parsed with defusedxml (no entities, no DTDs). Rules
-follow S3's PutBucketCors and CORSRule references; codes and messages come from s3_errors.
+follow S3's PutBucketCors and CORSRule references (clauses S3-31…41 of spec/s3_clauses.yaml);
+codes and messages come from s3_errors.
 """
 
 from __future__ import annotations
@@ -88,8 +89,9 @@ def _parse_rule(rule: Element) -> tuple[CorsRule, str | None]:
                                           "wildcard.")
     for item in values["ExposeHeader"]:
         if "*" in item:
-            raise err.invalid_request(f"ExposeHeader {item} contains a wildcard. Wildcards are "
-                                      "currently not supported for ExposeHeader.")
+            # Wording from a real AWS refusal quoted in a deployment note (clause S3-50).
+            raise err.invalid_request(f'ExposeHeader "{item}" contains wildcard. We currently do '
+                                      "not support wildcard for ExposeHeader.")
     if ids and len(ids[0]) > MAX_ID:
         raise err.S3Error(400, "InvalidArgument",
                           "ID length should not exceed allowed limit of 255")
