@@ -32,13 +32,13 @@ MANAGEMENT_BODY_LIMIT = 1024 * 1024  # bytes of an SDK call's answer (it must be
 # -- display: what every output shows -------------------------------------------------------
 SHOWN_VALUE = 1024  # characters of one header value in a transcript or in results.json
 SHOWN_CELL = 200  # characters of a value in one cell of a diff (terminal, report.html)
-SHOWN_HEADERS = 8 * 1024  # characters of one exchange's response header lines together
+SHOWN_HEADERS = 4 * 1024  # characters of one exchange's header lines together (each side)
 SHOWN_BODY = 4 * 1024  # characters of one request or response body
 SHOWN_CALLS = 8  # management calls shown per item (the rest are counted)
 SHOWN_ERROR = 2 * 1024  # characters of one error message that may quote a target
 SHOWN_STRING = 32 * 1024  # characters of any one string of a results.json record
-SHOWN_EXTRA = 64 * 1024  # characters of one part of an item's extras in report.html
-FAILURE_TEXT_LIMIT = 32 * 1024  # characters of one item's failure text (terminal, junit)
+SHOWN_EXTRA = 16 * 1024  # characters of one part of an item's extras in report.html
+FAILURE_TEXT_LIMIT = 16 * 1024  # characters of one item's failure text (terminal, junit)
 
 # -- matrix.html (read from results.json files, which anyone may hand it) -------------------
 MATRIX_TRANSCRIPT = 8 * 1024  # bytes of one escaped transcript on the page
