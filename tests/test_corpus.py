@@ -26,7 +26,8 @@ def test_the_full_corpus_passes_on_the_reference_endpoint(pytester, signature):
         f"--signature-version={signature}", f"--conformance-results={results}")
     doc = json.loads(results.read_text())
     bad = [(r["nodeid"], [c for c in r["checks"] if not c["ok"]], r["error"])
-           for r in doc["items"] if r["outcome"] != "passed"]
+           for r in doc["items"] if r["outcome"] != "passed"
+           and not (r["outcome"] == "skipped" and r.get("skip_reason"))]  # inapplicable: S3-only
     assert not bad, json.dumps(bad, indent=1)[:4000]
     assert result.ret == 0
     cases = [c for c in map(load_case, FILES) if "oss" in c.dialects]
