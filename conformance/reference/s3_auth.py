@@ -144,6 +144,9 @@ class SigV4Verifier:
                                     "header") from None
         if abs(now - signed_at) > MAX_SKEW_SECONDS:
             raise err.time_too_skewed()
+        if request.header("x-amz-content-sha256") is None:  # S3 requires it with SigV4 headers
+            raise err.invalid_request("Missing required header for this request: "
+                                      "x-amz-content-sha256")
         self._check_payload(request)
         aws_request = rebuild(request, names, request.query, request.body)
         signer = S3SigV4Auth(Credentials(scope.access_key_id, secret), "s3", scope.region)

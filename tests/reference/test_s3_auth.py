@@ -181,3 +181,16 @@ def test_sigv2_header_query_and_form_are_verified(server: ReferenceServer, bucke
     forged_form = {**post["fields"], "signature": "AAAA"}
     refused = requests.post(post["url"], data=forged_form, files={"file": b"x"}, timeout=10)
     assert refused.status_code == 403
+
+
+def test_sigv4_header_without_content_sha256_is_refused(server: ReferenceServer,
+                                                        bucket: str) -> None:
+    s3 = client(server)
+
+    def drop(request, **_):
+        del request.headers["X-Amz-Content-SHA256"]
+
+    s3.meta.events.register("before-send.s3.ListObjectsV2", drop)
+    with pytest.raises(ClientError) as info:
+        s3.list_objects_v2(Bucket=bucket)
+    assert _code(info) == "InvalidRequest"
