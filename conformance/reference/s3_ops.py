@@ -74,7 +74,7 @@ def _xml(body: bytes, status: int = 200) -> Response:
 
 def head_bucket(service: Service, request: Request, principal: str | None) -> Response:
     """HeadBucket: 200 for the owner, 404 or 403 without a body."""
-    service._owned(request, principal)
+    service.owned(request, principal)
     return Response(200, [("x-amz-bucket-region", service.region)])
 
 
@@ -88,7 +88,7 @@ def put_object(service: Service, request: Request, principal: str | None) -> Res
     source = request.header("x-amz-copy-source")
     if source is None:
         return service.put_object(request, principal)
-    bucket = service._owned(request, principal)
+    bucket = service.owned(request, principal)
     src_bucket, _, src_key = unquote(source.partition("?")[0]).lstrip("/").partition("/")
     obj = service.store.get_object(src_bucket, src_key)
     if obj is None:
@@ -101,7 +101,7 @@ def put_object(service: Service, request: Request, principal: str | None) -> Res
 
 def create_upload(service: Service, request: Request, principal: str | None) -> Response:
     """CreateMultipartUpload."""
-    bucket = service._owned(request, principal)
+    bucket = service.owned(request, principal)
     content_type = request.header("Content-Type") or "binary/octet-stream"
     upload_id = _uploads(service).start(bucket, request.key or "", content_type)
     return _xml(document("InitiateMultipartUploadResult", [
@@ -111,7 +111,7 @@ def create_upload(service: Service, request: Request, principal: str | None) -> 
 
 def upload_part(service: Service, request: Request, principal: str | None) -> Response:
     """UploadPart: the part's ETag is its MD5."""
-    bucket = service._owned(request, principal)
+    bucket = service.owned(request, principal)
     upload = _uploads(service).get(request.params["uploadId"], bucket, request.key or "")
     number = request.params.get("partNumber", "")
     if not number.isdigit() or not 1 <= int(number) <= 10000:
@@ -124,7 +124,7 @@ def upload_part(service: Service, request: Request, principal: str | None) -> Re
 
 def complete_upload(service: Service, request: Request, principal: str | None) -> Response:
     """CompleteMultipartUpload: the listed parts, in order, become the object."""
-    bucket = service._owned(request, principal)
+    bucket = service.owned(request, principal)
     upload_id = request.params["uploadId"]
     upload = _uploads(service).get(upload_id, bucket, request.key or "")
     chosen = []
@@ -152,7 +152,7 @@ def complete_upload(service: Service, request: Request, principal: str | None) -
 
 def abort_upload(service: Service, request: Request, principal: str | None) -> Response:
     """AbortMultipartUpload: 204."""
-    bucket = service._owned(request, principal)
+    bucket = service.owned(request, principal)
     upload_id = request.params["uploadId"]
     _uploads(service).get(upload_id, bucket, request.key or "")
     _uploads(service).finish(upload_id)

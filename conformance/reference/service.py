@@ -97,8 +97,11 @@ class Service:
         self.layer.check_integrity(request, handler.__name__)
         return handler(self, request, principal)
 
-    def _owned(self, request: Request, principal: str | None) -> str:
-        # Existence first: OSS answers NoSuchBucket before judging the caller (OSS-54/62/67).
+    def owned(self, request: Request, principal: str | None) -> str:
+        """The request's bucket, once it exists and `principal` owns it (else the error).
+
+        Existence first: NoSuchBucket is answered before the caller is judged (OSS-54/62/67).
+        """
         bucket = request.bucket or ""
         owner = self.store.owner(bucket)
         if principal is None:
@@ -120,18 +123,18 @@ class Service:
 
     def delete_bucket(self, request: Request, principal: str | None) -> Response:
         """DeleteBucket: 204, or 409 BucketNotEmpty while objects remain."""
-        self.store.delete_bucket(self._owned(request, principal))
+        self.store.delete_bucket(self.owned(request, principal))
         return Response(204)
 
     def put_bucket_cors(self, request: Request, principal: str | None) -> Response:
         """PutBucketCors: validate, then replace the whole configuration (OSS-38…53)."""
-        bucket = self._owned(request, principal)
+        bucket = self.owned(request, principal)
         self.store.set_cors(bucket, self.layer.parse_cors(request.body))
         return Response(200)
 
     def get_bucket_cors(self, request: Request, principal: str | None) -> Response:
         """GetBucketCors (OSS-56…62)."""
-        bucket = self._owned(request, principal)
+        bucket = self.owned(request, principal)
         stored = self.store.stored_cors(bucket)
         if stored is None:
             raise self.layer.no_such_cors(bucket)
@@ -140,12 +143,12 @@ class Service:
 
     def delete_bucket_cors(self, request: Request, principal: str | None) -> Response:
         """DeleteBucketCors: 204 whether or not a configuration existed (OSS-64/65)."""
-        self.store.set_cors(self._owned(request, principal), None)
+        self.store.set_cors(self.owned(request, principal), None)
         return Response(204)
 
     def put_object(self, request: Request, principal: str | None) -> Response:
         """PutObject: store the body under the dialect's ETag."""
-        bucket = self._owned(request, principal)
+        bucket = self.owned(request, principal)
         etag = self.layer.etag(request.body)
         content_type = request.header("Content-Type") or "application/octet-stream"
         self.store.put_object(bucket, request.key or "", request.body, content_type, etag)
@@ -189,7 +192,7 @@ class Service:
 
     def list_objects(self, request: Request, principal: str | None) -> Response:
         """ListObjects (v1): every key under the prefix, in one page."""
-        bucket = self._owned(request, principal)
+        bucket = self.owned(request, principal)
         prefix = request.params.get("prefix") or ""
         listed = [(k, o.etag, len(o.data)) for k, o in self.store.keys(bucket, prefix)]
         return Response(200, [("Content-Type", "application/xml")],
@@ -197,7 +200,7 @@ class Service:
 
     def delete_object(self, request: Request, principal: str | None) -> Response:
         """DeleteObject: 204, also for an absent key."""
-        self.store.delete_object(self._owned(request, principal), request.key or "")
+        self.store.delete_object(self.owned(request, principal), request.key or "")
         return Response(204)
 
 
