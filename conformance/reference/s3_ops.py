@@ -1,7 +1,8 @@
 """S3-only operations a browser application uses.
 
-HeadBucket, ListObjectsV2, CopyObject, multipart upload and the SigV4 POST form upload. Each is
-a Service route handler `(service, request, principal) -> Response` over the shared store.
+HeadBucket, CopyObject, multipart upload and the SigV4 POST form upload. Each is
+a Service route handler `(service, request, principal) -> Response` over the shared store
+(ListObjectsV2 is the shared ListObjects, serialised by the layer).
 """
 
 from __future__ import annotations
@@ -76,11 +77,6 @@ def head_bucket(service: Service, request: Request, principal: str | None) -> Re
     """HeadBucket: 200 for the owner, 404 or 403 without a body."""
     service.owned(request, principal)
     return Response(200, [("x-amz-bucket-region", service.region)])
-
-
-def list_objects(service: Service, request: Request, principal: str | None) -> Response:
-    """ListObjects v1 or, with list-type=2, V2 (the shared operation serialises both)."""
-    return service.list_objects(request, principal)
 
 
 def put_object(service: Service, request: Request, principal: str | None) -> Response:
@@ -190,7 +186,6 @@ def _iso_now() -> str:
 
 ROUTES: dict[tuple[str, str, str | None], Handler] = {
     ("HEAD", "bucket", None): head_bucket,
-    ("GET", "bucket", None): list_objects,
     ("POST", "bucket", None): post_object,
     ("PUT", "object", None): put_object,
     ("POST", "object", "uploads"): create_upload,
