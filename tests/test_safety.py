@@ -59,6 +59,7 @@ def owner_setup(tgt: Target, creds: Credentials, original: CorsConfig | None, op
     assert dialect.put_object(BUCKET, "owner-object.txt", b"mine").ok
     if original is not None:
         assert dialect.put_cors(BUCKET, expected(tgt, original)).ok
+    dialect.owner_bytes = dialect.get_cors_raw(BUCKET)[1]  # what the restore must give back
     return dialect
 
 
@@ -74,6 +75,7 @@ def assert_as_found(dialect, tgt: Target, original: CorsConfig | None) -> None:
     else:
         assert result.ok and same_config(seen, expected(tgt, original)), seen
         assert seen.response_vary in (None, True)
+    assert dialect.get_cors_raw(BUCKET)[1] == dialect.owner_bytes  # byte for byte (issue 15)
     assert dialect.delete_object(BUCKET, "owner-object.txt").ok  # still there, untouched
     assert not all_journals()
 
