@@ -41,6 +41,7 @@ def state_dir() -> Path:
 VERSION = 2
 MAX_JOURNAL = 4 * 1024 * 1024  # bytes; a journal holds one configuration (<= 1 MB of XML)
 DIALECTS = ("oss", "s3")
+TEXT_LIMIT = 2000  # characters of a saved configuration shown in a message
 # Target facts a restore needs, and the values each may take (None: any string).
 _TARGET_FIELDS: dict[str, tuple[str, ...] | None] = {
     "name": None, "endpoint": None, "dialect": DIALECTS, "addressing": ("path", "virtual"),
@@ -81,12 +82,15 @@ class Journal:
 
     @property
     def original_text(self) -> str:
-        """The saved configuration as a person reads it (for a failed restore's message)."""
+        """The saved configuration as a person reads it, on one line of bounded length."""
         if not self.had_cors:
             return "no CORS configuration (restore = DeleteBucketCors)"
         if self.legacy is not None:
             return json.dumps(self.legacy.to_dict()) + " (version-1 journal: no rule IDs kept)"
-        return tree_json(self.original_tree)
+        text = tree_json(self.original_tree)
+        if len(text) <= TEXT_LIMIT:
+            return text
+        return f"{text[:TEXT_LIMIT]}... ({len(text) - TEXT_LIMIT} more characters in the journal)"
 
     def facts(self) -> dict:
         """The target facts a Target can be built from (validated when the journal was read)."""
