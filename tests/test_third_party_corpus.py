@@ -31,7 +31,7 @@ def test_known_deviations_make_the_run_pass(named_target, tmp_path):
     code, doc = run(named_target, tmp_path / "r")
     kinds = {r["classification"] for r in doc["items"]}
     assert code == ExitStatus.OK, kinds
-    assert kinds <= {"pass", "known deviation"}
+    assert kinds <= {"pass", "known deviation", "skipped"}  # skipped: inapplicable to S3
     known = [r for r in doc["items"] if r["classification"] == "known deviation"]
     assert len(known) >= 50  # these servers are far from OSS: the suite must say so
     # Each configuration is provisioned once; each sequence may add one reset (DeleteBucketCors).
