@@ -29,12 +29,23 @@ from ._render import badge_svg, certificate_html
 
 CERTIFICATE_VERSION = 1
 SUITE_NAME = "oss-cors-conformance"
+EPILOG = """examples:
+  oss-conformance certify --profile oss-strict                  # the embedded OSS reference
+  oss-conformance certify --target rgw --profile s3-strict --expectations expectations/rgw.yaml
+  oss-conformance verify certification.zip                      # anyone can check the bundle
+exit status:
+  0  certified (possibly with deviations the expectations file excuses)
+  1  not certified (the bundle is still written: it says why)
+  2  usage error, a bad profile, or case files that do not validate
+  3  the target cannot be used, or a restore of an existing bucket failed
+  130 interrupted"""
 
 
 def add_parser(sub: Any) -> None:
     """Register the subcommand."""
     p = sub.add_parser("certify", help="run the corpus under a profile and write a verifiable "
-                                       "certificate bundle (folder and .zip)")
+                                       "certificate bundle (folder and .zip)",
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--profile", required=True,
                    help=f"{', '.join(shipped_profiles())}, or the path of a profile file")
     p.add_argument("--target", help="named target from targets.yaml, or 'reference'")

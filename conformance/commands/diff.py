@@ -71,7 +71,10 @@ class Diff:
 def add_parser(sub: Any) -> None:
     """Register the subcommand."""
     p = sub.add_parser("diff", help="compare two runs (results.json or bundles): regressions, "
-                                    "fixes, new and removed items; exit 1 on a regression")
+                                    "fixes, new and removed items; exit 1 on a regression",
+                       epilog="exit status:\n  0  no regression\n  1  an item that passed or "
+                       "warned in OLD fails in NEW\n  2  an input cannot be read",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("old", help="the baseline: results.json, bundle folder or .zip")
     p.add_argument("new", help="the run to judge: results.json, bundle folder or .zip")
 

@@ -37,7 +37,10 @@ COMPARED = ("verdict", "reasons", "items", "classifications", "levels")
 
 def add_parser(sub: Any) -> None:
     """Register the subcommand."""
-    p = sub.add_parser("verify", help="check a certificate bundle: digests, corpus, verdict")
+    p = sub.add_parser("verify", help="check a certificate bundle: digests, corpus, verdict",
+                       epilog="exit status:\n  0  every check holds\n  1  a check failed (one "
+                       "line each)\n  2  the bundle cannot be read",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("bundle", help="bundle folder or .zip written by `certify`")
     p.add_argument("--profile", help="profile file to check against, for a profile that is "
                                      "not shipped (default: the shipped one of that name)")
