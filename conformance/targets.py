@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 from urllib.parse import quote, urlsplit
 
-from .cases.model import CorsConfig
+from .cases.model import Case, CorsConfig, CorsRule, Exact
 from .errors import TargetError
 
 DEFAULT_REGION = {"oss": "cn-hangzhou", "s3": "us-east-1"}
@@ -46,6 +46,9 @@ class Target:
     bucket_policy: Literal["ephemeral", "existing"] = "ephemeral"
     bucket: str | None = None
     fixed_cors: CorsConfig | None = None  # what a target that cannot take PutBucketCors serves
+    # The grant a server answers with when a bucket has no configuration or does not exist
+    # (SeaweedFS's -s3.allowedOrigins): see server_cors_reason.
+    server_cors: CorsRule | None = None
 
     @property
     def embedded(self) -> bool:
@@ -88,6 +91,47 @@ class Target:
     def secret_name(self) -> str:
         """Name of the variable holding the secret."""
         return self.secret_env or DEFAULT_SECRET_ENV[self.dialect]
+
+
+def server_cors_reason(target: Target, case_cors: CorsConfig | None,
+                       request_bucket: str) -> str | None:
+    """Why a probe cannot be judged on a target with a server-wide CORS grant, else None.
+
+    `case_cors` is the configuration in effect when the request is sent (None: none; for a
+    sequence step see `sequence_cors`); `request_bucket` is the request's bucket
+    ("provisioned" or "missing"). Such a target answers from its own grant where the case
+    expects the answer for "no configuration" or "no bucket", so those items are skipped
+    with this reason rather than reported as deviations of a setting the user declared.
+    """
+    if target.server_cors is None:
+        return None
+    where = None
+    if request_bucket == "missing":
+        where = "a missing bucket"
+    elif case_cors is None or not case_cors.rules:
+        where = "a bucket without a CORS configuration"
+    if where is None:
+        return None
+    return (f"the target answers CORS requests on {where} with its server-wide grant "
+            f"(server_cors in targets.yaml); this item expects the answer without one")
+
+
+def sequence_cors(case: Case, index: int, dialect: str) -> CorsConfig | None:
+    """The configuration in effect before step `index` of a sequence, as the case expects it.
+
+    A PutBucketCors step the case expects to succeed (status 200) installs its configuration;
+    a DeleteBucketCors step removes it; a put the case expects refused changes nothing.
+    """
+    current = case.cors
+    for step in case.preflights[:index]:
+        if step.action == "delete_cors" and step.bucket == "provisioned":
+            current = None
+        elif step.action == "put_cors" and step.bucket == "provisioned" and step.put:
+            status = next((c.matcher.value for c in step.checks_for(dialect)
+                           if c.subject == "status" and isinstance(c.matcher, Exact)), None)
+            if status == 200 and step.put.config is not None:  # a raw body: assume kept
+                current = step.put.config
+    return current
 
 
 def resolve_credentials(target: Target, environ: dict[str, str] | None = None) -> Credentials:

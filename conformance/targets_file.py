@@ -39,6 +39,8 @@ def _target(name: str, raw: dict) -> Target:
     fields = dict(raw)
     if "fixed_cors" in fields:
         fields["fixed_cors"] = build_config(fields["fixed_cors"])
+    if "server_cors" in fields:  # one rule, built as a configuration of one
+        fields["server_cors"] = build_config({"rules": [fields["server_cors"]]}).rules[0]
     return Target(name=name, **fields)
 
 
