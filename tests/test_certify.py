@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -310,3 +311,97 @@ def test_a_broken_profile_is_a_one_line_error_naming_file_and_line(tmp_path):
     assert f"{bad}:" in err and "counts.levels[0]: 'often' is not one of" in err
     code, _, err = run_cli("certify", "--profile", "lenient", "--out", tmp_path / "b")
     assert code == ExitStatus.USAGE_OR_CASE_ERROR and "browser-functional, oss-strict" in err
+
+
+# --- the profiles' rules, on planted items ---------------------------------------------------
+
+def item(nodeid="cases/a/b.yaml::x[oss]", dialect="oss", outcome="passed", **extra) -> dict:
+    base = {"nodeid": nodeid, "dialect": dialect, "outcome": outcome, "classification": "pass",
+            "checks": [{"subject": "status", "level": "must", "ok": True},
+                       {"subject": "browser", "level": "must", "ok": True}],
+            "browser": {"expected": "allowed"}, "impact": None, "error": None}
+    return {**base, **extra}
+
+
+def check(subject, level, ok=False):
+    return {"subject": subject, "level": level, "ok": ok, "expected": "x", "actual": "y"}
+
+
+def verdicts(*items) -> dict[str, str]:
+    from conformance.profiles.evaluate import evaluate
+
+    doc = {"items": list(items)}
+    return {name: evaluate(doc, load_profile(name)).verdict
+            for name in ("oss-strict", "browser-functional")}
+
+
+def test_a_wire_only_deviation_fails_strict_but_not_browser_functional():
+    wire = item(outcome="failed", classification="new deviation", impact="wire-only",
+                checks=[check("status", "must"), check("browser", "must", ok=True)])
+    assert verdicts(item(), wire) == {"oss-strict": "not certified",
+                                      "browser-functional": "certified"}
+
+
+def test_a_browser_visible_deviation_fails_both():
+    seen = item(outcome="failed", classification="new deviation", impact="browser-visible",
+                checks=[check("browser", "must")])
+    assert set(verdicts(item(), seen).values()) == {"not certified"}
+
+
+def test_levels_decide_as_in_a_run():
+    should_wire = item(outcome="warned", checks=[check("header:Vary", "should")])
+    assert verdicts(should_wire)["oss-strict"] == "certified"  # reported, not counted
+    should_browser = item(outcome="failed", classification="new deviation",
+                          checks=[check("browser", "should")])
+    assert verdicts(should_browser)["oss-strict"] == "not certified"  # a browser's is must
+
+
+def test_skips_other_dialects_and_errors():
+    inapplicable = item(outcome="skipped", checks=[], browser=None,
+                        skip_reason="not applicable to oss: S3 only")
+    unsupported = item(nodeid="cases/a/c.yaml::y[oss]", outcome="skipped", checks=[],
+                       browser=None, skip_reason="provisioning unsupported: 501")
+    other = item(dialect="s3", outcome="failed", classification="new deviation")
+    assert verdicts(item(), inapplicable, other)["oss-strict"] == "certified"
+    assert verdicts(item(), unsupported) == {"oss-strict": "not certified",
+                                             "browser-functional": "certified"}
+    errored = item(outcome="failed", classification="error", error="GET failed: reset",
+                   checks=[], browser=None)
+    assert set(verdicts(item(), errored).values()) == {"not certified"}
+    assert verdicts(inapplicable)["oss-strict"] == "not certified"  # nothing ran
+
+
+def test_a_known_deviation_is_excused_and_named():
+    from conformance.profiles.evaluate import evaluate
+
+    known = item(outcome="xfailed", classification="known deviation", known_deviation="why",
+                 checks=[check("status", "must")])
+    ev = evaluate({"items": [item(), known]}, load_profile("oss-strict"))
+    assert ev.verdict == "certified with 1 excused deviation"
+    assert ev.excused == [{"nodeid": known["nodeid"], "reason": "why",
+                           "fails": ["status: expected x, got y (must)"]}]
+
+
+@pytest.mark.parametrize("bad, message", [
+    ([3], "results.json: items[0]: not a mapping"),
+    ([{**item(), "checks": "no"}], "results.json: items[0].checks: missing or not a list"),
+    ([item(checks=[{"subject": 1}])], "results.json: items[0].checks[0]: not a check"),
+    ([item(browser="allowed")], "results.json: items[0].browser: of the wrong type"),
+])
+def test_malformed_results_are_one_line_errors(bad, message):
+    from conformance.errors import ConformanceError
+    from conformance.profiles.evaluate import evaluate
+
+    with pytest.raises(ConformanceError, match=re.escape(message)):
+        evaluate({"items": bad}, load_profile("oss-strict"))
+
+
+def test_browser_functional_on_s3rver_counts_only_what_a_browser_sees(s3rver_bundles):
+    from conformance.profiles.evaluate import evaluate
+
+    results = json.loads((s3rver_bundles["plain"][0] / "results.json").read_text())
+    strict = evaluate(results, load_profile("s3-strict"))
+    browser = evaluate(results, load_profile("browser-functional"))
+    by_id = {i["nodeid"]: i for i in results["items"]}
+    assert browser.failed and len(browser.failed) < len(strict.failed)
+    assert all(by_id[f["nodeid"]]["impact"] == "browser-visible" for f in browser.failed)
