@@ -5,8 +5,13 @@ headers sorted, SeaweedFS reads an unset MaxAgeSeconds back as 0, S3 clones add 
 values may come back with whitespace around them or with header names in another case. None
 of that changes which requests a configuration grants, so none of it means "not in effect";
 the exact round trip is for the GetBucketCors items to judge. Rule order does change which
-rule matches, so it counts. Method names keep their case: `put` never matches `PUT` (OSS-37),
-and no server seen rewrites them (RGW and SeaweedFS refuse any but the five upper-case names).
+rule matches, so it counts. Method names keep their case: `put` never matches `PUT` (OSS-37).
+RGW reads them case-blind and answers upper-case (rgw_cors_s3.cc), but no corpus
+configuration provisions a lower-case one, and a sequence step only needs to see a change.
+
+Shown by GetBucketCors is taken to mean followed by preflights too. On a cluster whose
+gateways learn a change at different times the two can part; which preflight answer would
+prove it cannot be known for a target that deviates, so the suite does not guess.
 """
 
 from __future__ import annotations
