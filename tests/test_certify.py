@@ -405,3 +405,28 @@ def test_browser_functional_on_s3rver_counts_only_what_a_browser_sees(s3rver_bun
     by_id = {i["nodeid"]: i for i in results["items"]}
     assert browser.failed and len(browser.failed) < len(strict.failed)
     assert all(by_id[f["nodeid"]]["impact"] == "browser-visible" for f in browser.failed)
+
+
+@pytest.mark.parametrize("where, mutate", [
+    ("certificate.json", lambda c: c.update(files=[])),
+    ("certificate.json", lambda c: c.update(items="many")),
+    ("certificate.json", lambda c: c["profile"].update(sha256=5, name="oss-strict")),
+    ("certificate.json", lambda c: c["profile"].update(name=["x"])),
+    ("certificate.json", lambda c: c.update(suite={"version": {"a": 1}})),
+    ("certificate.json", lambda c: c["files"].update({"../../etc/passwd": "00"})),
+    ("certificate.json", lambda c: c.update(excused_deviations=[1, None])),
+    ("results.json", lambda r: r["items"][0].update(case=[1])),
+    ("results.json", lambda r: r["items"][0].update(checks=[None])),
+    ("results.json", lambda r: r.update(items={})),
+    ("results.json", lambda r: r.update(target={"endpoint": "http://h:99999/"})),
+    ("results.json", lambda r: r.update(case_set_digest=None)),
+])
+def test_verify_survives_malformed_fields_without_a_traceback(oss_bundle, tmp_path, where,
+                                                              mutate):
+    bundle = copy(oss_bundle[0], tmp_path)
+    doc = json.loads((bundle / where).read_text())
+    mutate(doc)
+    (bundle / where).write_text(json.dumps(doc))
+    code, out, err = run_cli("verify", bundle)
+    assert code in (ExitStatus.CONFORMANCE_FAILURES, ExitStatus.USAGE_OR_CASE_ERROR), out
+    assert err and "Traceback" not in err and not out

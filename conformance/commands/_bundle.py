@@ -96,10 +96,14 @@ def public_facts(target: Any) -> dict[str, Any]:
     facts = dict(target) if isinstance(target, dict) else {}
     endpoint = facts.get("endpoint")
     if isinstance(endpoint, str):
-        parts = urlsplit(endpoint)
-        host = parts.hostname or ""
-        netloc = f"{host}:{parts.port}" if parts.port else host
-        facts["endpoint"] = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+        try:
+            parts = urlsplit(endpoint)
+            host = parts.hostname or ""
+            netloc = f"{host}:{parts.port}" if parts.port else host
+        except ValueError:  # e.g. a port out of range, in a results.json someone sent
+            facts["endpoint"] = "(unparseable)"
+        else:
+            facts["endpoint"] = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
     return facts
 
 
@@ -136,7 +140,7 @@ def _read_zip(path: Path) -> Bundle:
             infos = [i for i in zf.infolist() if not i.is_dir()]
             if len(infos) > MAX_MEMBERS:
                 raise BundleError(f"{path}: more than {MAX_MEMBERS} members; not a bundle")
-            prefix = _common_folder([i.filename for i in infos], path)
+            prefix = _common_folder([i.filename for i in infos])
             total = 0
             for info in infos:
                 name = _member_name(info.filename, prefix, path)
@@ -174,7 +178,7 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> byte
     return b"".join(chunks)
 
 
-def _common_folder(names: list[str], path: Path) -> str:
+def _common_folder(names: list[str]) -> str:
     """The one top folder every member sits in ("" when they sit at the top)."""
     tops = {n.split("/", 1)[0] for n in names if "/" in n}
     if len(tops) == 1 and all("/" in n for n in names):

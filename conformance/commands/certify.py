@@ -126,6 +126,8 @@ def _prepare(folder: Path) -> Path:
             raise ConformanceError(f"{folder}: holds {strangers[0]}, which is not part of a "
                                    "bundle; choose an empty or new --out folder")
         for p in folder.iterdir():
+            if p.is_dir() and not p.is_symlink():
+                raise ConformanceError(f"{p}: a folder where a bundle file goes")
             p.unlink()
     folder.mkdir(parents=True, exist_ok=True)
     return folder

@@ -88,6 +88,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except BundleError as exc:
         print(f"oss-conformance: {exc}", file=err)
         return ExitStatus.USAGE_OR_CASE_ERROR
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:  # a shape not foreseen
+        print(f"oss-conformance: malformed results: {type(exc).__name__}: {str(exc)[:200]}",
+              file=err)
+        return ExitStatus.USAGE_OR_CASE_ERROR
     for line in result.lines():
         print(line, file=out)
     return ExitStatus.CONFORMANCE_FAILURES if result.regressions else ExitStatus.OK

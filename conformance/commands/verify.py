@@ -54,7 +54,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except BundleError as exc:
         print(f"oss-conformance: {exc}", file=err)
         return ExitStatus.USAGE_OR_CASE_ERROR
-    failures = check(bundle, cert, results, args)
+    try:
+        failures = check(bundle, cert, results, args)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:  # a shape not foreseen
+        print(f"oss-conformance: {bundle.source}: malformed bundle: {type(exc).__name__}: "
+              f"{str(exc)[:200]}", file=err)
+        return ExitStatus.USAGE_OR_CASE_ERROR
     for line in failures:
         print(f"verify failed: {bundle.source}: {line}", file=err)
     if failures:
@@ -118,11 +123,12 @@ def _corpus(cert: dict[str, Any], results: dict[str, Any], args: argparse.Namesp
     items = results.get("items")
     if not isinstance(items, list):
         return ["results.json: items: not a list"]
-    named = {i.get("case") for i in items if isinstance(i, dict)}
+    named = [i.get("case") if isinstance(i, dict) else None for i in items]
     if not all(isinstance(c, str) for c in named):
         return ["results.json: an item has no case path"]
     try:
-        mismatch = corpus_mismatch(corpus_root(getattr(args, "corpus", None)), named, recorded)
+        mismatch = corpus_mismatch(corpus_root(getattr(args, "corpus", None)), set(named),
+                                   recorded)
     except ConformanceError as exc:
         return [str(exc)]
     return [mismatch] if mismatch else []
