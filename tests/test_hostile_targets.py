@@ -8,6 +8,7 @@ head, 10,000 header lines, 95 header values of 60 KiB, reset mid-answer, never a
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import time
 from pathlib import Path
@@ -174,3 +175,15 @@ def test_a_run_against_a_hostile_target_ends_in_time_with_bounded_reports(
         assert "answer cut when read" in out
     if mode == "huge-values":  # and what it does not show of what was kept
         assert "[cut: " in out
+
+
+def test_docs_limits_lists_every_cap_with_its_value():
+    text = (REPO / "docs" / "limits.md").read_text()
+    rows = dict(re.findall(r"^\| `([A-Z_]+)` \| ([^|]+) \|", text, re.M))
+    units = {"s": 1, "KiB": 1024, "MiB": 1024 * 1024, "": 1}
+    caps = {name: value for name, value in vars(limits).items()
+            if name.isupper() and isinstance(value, (int, float))}
+    assert set(rows) == set(caps)
+    for name, shown in rows.items():
+        number, _, unit = shown.strip().partition(" ")
+        assert float(number) * units[unit] == caps[name], name
