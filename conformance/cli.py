@@ -177,8 +177,18 @@ def case_files(paths: list[str]) -> list[Path]:
 
 
 def validate(paths: list[str], out: TextIO, err: TextIO) -> int:
-    """Print every problem of every case file, one line each; exit 2 if any."""
-    problems, preflights, files = 0, 0, case_files(paths)
+    """Print every problem of every case file, one line each; exit 2 if any.
+
+    A missing path or a bad file never stops the batch: every file is reported.
+    """
+    problems, preflights = 0, 0
+    files: list[Path] = []
+    for raw in paths:
+        try:
+            files += case_files([raw])
+        except ConformanceError as exc:
+            print(exc, file=err)
+            problems += 1
     for path in files:
         try:
             preflights += len(load_case(path).preflights)
@@ -186,6 +196,10 @@ def validate(paths: list[str], out: TextIO, err: TextIO) -> int:
             for line in exc.errors:
                 print(line, file=err)
             problems += len(exc.errors)
+        except Exception as exc:  # noqa: BLE001 - a loader bug is one line; the batch goes on
+            print(f"{path.as_posix()}: internal error, please report it: {type(exc).__name__}: "
+                  f"{' '.join(str(exc).split())[:200]}", file=err)
+            problems += 1
     if problems:
         print(f"{problems} problem(s) in {len(files)} file(s)", file=err)
         return ExitStatus.USAGE_OR_CASE_ERROR

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from .cases._source import read_source
 from .cases._validate import schema_errors
 from .cases._yaml import load_with_lines
 from .errors import CaseFormatError, ConformanceError
@@ -33,10 +34,8 @@ def default_path(rootdir: Path, target_name: str) -> Path:
 
 def load_expectations(path: Path) -> dict[str, Deviation]:
     """The deviations in `path`; problems are one-line ConformanceErrors naming file:line."""
-    try:
-        data, lines = load_with_lines(path.read_text(encoding="utf-8"), str(path))
-    except OSError as exc:
-        raise ConformanceError(f"cannot read {path}: {exc.strerror}") from None
+    try:  # a regular file, bounded, UTF-8, plain YAML: else one line naming file:line
+        data, lines = load_with_lines(read_source(path, str(path)), str(path))
     except CaseFormatError as exc:
         raise ConformanceError(str(exc)) from None
     errors = schema_errors(data, lines, str(path), name="expectations")

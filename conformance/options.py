@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,9 @@ from .errors import ConformanceError
 from .fanout import DEFAULT_WIDTH
 from .runner import Settings
 from .targets import Target
+
+MAX_LATENCY_MS = 60_000  # --latency-ms: a minute per answer is already no endpoint's
+MAX_CONCURRENCY = 256  # --concurrency: reads in flight at once, each a thread
 
 # (option, ini name, help, choices)
 _OPTIONS: list[tuple[str, str, str, tuple[str, ...] | None]] = [
@@ -104,18 +108,16 @@ def build_settings(config: pytest.Config) -> Settings:
     except ConformanceError as exc:
         raise pytest.UsageError(str(exc)) from None
     latency_ms = _whole_number(config, "conformance_latency_ms", "--latency-ms", 0)
-    if latency_ms < 0:
-        raise pytest.UsageError("--latency-ms must not be negative")
+    if not 0 <= latency_ms <= MAX_LATENCY_MS:
+        raise pytest.UsageError(f"--latency-ms {latency_ms} must be between 0 and "
+                                f"{MAX_LATENCY_MS}")
     if latency_ms and not target.embedded:
         raise pytest.UsageError("--latency-ms applies only to the embedded reference endpoint")
-    max_rps = value(config, "conformance_max_rps")
-    try:
-        rps = float(max_rps or 0)
-    except ValueError:
-        raise pytest.UsageError(f"--max-rps {max_rps!r} is not a number") from None
+    rps = _requests_per_second(value(config, "conformance_max_rps"))
     concurrency = _whole_number(config, "conformance_concurrency", "--concurrency", DEFAULT_WIDTH)
-    if concurrency < 1:
-        raise pytest.UsageError("--concurrency must be at least 1")
+    if not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise pytest.UsageError(f"--concurrency {concurrency} must be between 1 and "
+                                f"{MAX_CONCURRENCY}")
     parallel = getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput")
     if parallel and config.getoption("dry_run", False):
         raise pytest.UsageError("--dry-run makes its plan from one collection: run it without -n")
@@ -123,6 +125,20 @@ def build_settings(config: pytest.Config) -> Settings:
         raise pytest.UsageError("an existing bucket is changed one configuration at a time: "
                                 "run it without -n")
     return Settings(target=target, latency_ms=latency_ms, max_rps=rps, concurrency=concurrency)
+
+
+def _requests_per_second(given: Any) -> float:
+    """--max-rps as a number > 0 (0 when not given: no limit); nan, inf, 0 and below refused."""
+    if given is None or given == "":
+        return 0.0
+    try:
+        rps = float(given)
+    except (TypeError, ValueError):
+        rps = math.nan
+    if not (math.isfinite(rps) and rps > 0):
+        raise pytest.UsageError(f"--max-rps {given!r} must be a number of requests a second "
+                                "above 0, e.g. 5 or 0.5 (leave it out for no limit)")
+    return rps
 
 
 def _whole_number(config: pytest.Config, ini: str, flag: str, default: int) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .cases._source import read_source
 from .cases._validate import did_you_mean, schema_errors
 from .cases._yaml import load_with_lines
 from .cases.loader import build_config
@@ -21,12 +22,8 @@ def targets_path(rootdir: Path) -> Path:
 
 def load_targets(path: Path) -> dict[str, Target]:
     """Every target in the file; a problem is a one-line TargetError naming file:line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TargetError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        data, lines = load_with_lines(text, str(path))
+    try:  # a regular file, bounded, UTF-8, plain YAML: else one line naming file:line
+        data, lines = load_with_lines(read_source(path, str(path)), str(path))
     except CaseFormatError as exc:
         raise TargetError(str(exc)) from None
     errors = schema_errors(data, lines, str(path), name="targets")

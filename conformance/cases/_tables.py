@@ -8,6 +8,7 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from ..errors import CaseFormatError
+from ._limits import MAX_SCALAR_CHARS, MAX_VALUES
 from ._validate import did_you_mean
 from ._yaml import Path, format_path
 
@@ -27,17 +28,30 @@ def expand_tables(data: dict, lines: MutableMapping[Path, int], file: str) -> li
     expanded: list[Any] = []
     new_lines = {k: v for k, v in lines.items() if not (k and k[0] == "preflights")}
     new_lines[("preflights",)] = lines.get(("preflights",), 1)
+    budget = MAX_VALUES - _size(entries)
     for i, entry in enumerate(entries):
         if not _is_table(entry):
             _move(lines, new_lines, ("preflights", i), ("preflights", len(expanded)))
             expanded.append(entry)
             continue
         table = entry["table"]
+        budget -= len(table["rows"]) * _size(table["template"])
+        if budget < 0:  # rows x template: a few lines could otherwise ask for billions
+            return [CaseFormatError(
+                f"the tables expand to more than {MAX_VALUES:,} values (MAX_VALUES): refused",
+                file=file, line=lines.get(("preflights", i), 1),
+                pointer=format_path(("preflights", i, "table")))]
         for r, row in enumerate(table["rows"]):
             where = ("preflights", i, "table", "rows", r)
             line = lines.get(where, lines.get(("preflights", i), 1))
-            item = {"name": _fill(table["name"], row), **_fill(copy.deepcopy(table["template"]),
-                                                               row)}
+            texts: dict[str, str] = {}  # each column's text, made once per row
+            try:
+                item = {"name": _fill(table["name"], row, texts),
+                        **_fill(copy.deepcopy(table["template"]), row, texts)}
+            except _TooLong as exc:
+                errors.append(CaseFormatError(str(exc), file=file, line=line,
+                                              pointer=format_path(where)))
+                continue
             for name in sorted(_unfilled(item, row)):
                 errors.append(CaseFormatError(
                     f"placeholder {{{name}}} has no column in this row"
@@ -61,17 +75,39 @@ def _is_table(entry: Any) -> bool:
     return isinstance(entry, dict) and "table" in entry
 
 
-def _fill(value: Any, row: dict) -> Any:
+class _TooLong(Exception):
+    """A filled string would pass MAX_SCALAR_CHARS."""
+
+
+def _size(value: Any) -> int:
+    """How many values a built (so bounded) tree holds."""
+    if isinstance(value, dict):
+        return 1 + sum(_size(v) for v in value.values())
+    if isinstance(value, list):
+        return 1 + sum(_size(v) for v in value)
+    return 1
+
+
+def _fill(value: Any, row: dict, texts: dict[str, str]) -> Any:
     if isinstance(value, str):
         whole = _PLACEHOLDER.fullmatch(value)
         if whole and whole.group(1) in row:
             return row[whole.group(1)]  # the row's value, type kept (a status stays an int)
-        return _PLACEHOLDER.sub(
-            lambda m: str(row[m.group(1)]) if m.group(1) in row else m.group(0), value)
+        names = [m.group(1) for m in _PLACEHOLDER.finditer(value) if m.group(1) in row]
+        if not names:
+            return value
+        for name in names:
+            if name not in texts:
+                texts[name] = str(row[name])
+        length = len(value) + sum(len(texts[n]) for n in names)
+        if length > MAX_SCALAR_CHARS:  # "{a}{a}{a}..." with a long a: refused before built
+            raise _TooLong(f"a filled value would be {length:,} characters: the limit is "
+                           f"{MAX_SCALAR_CHARS:,} (MAX_SCALAR_CHARS)")
+        return _PLACEHOLDER.sub(lambda m: texts.get(m.group(1), m.group(0)), value)
     if isinstance(value, dict):
-        return {k: _fill(v, row) for k, v in value.items()}
+        return {k: _fill(v, row, texts) for k, v in value.items()}
     if isinstance(value, list):
-        return [_fill(v, row) for v in value]
+        return [_fill(v, row, texts) for v in value]
     return value
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import warnings
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CaseFormatError
+from ._limits import MAX_REGEX_CHARS, MAX_REGEX_NESTING, MAX_REGEX_REPEAT
 from ._yaml import Path, format_path, line_of
 
 if TYPE_CHECKING:  # jsonschema is imported only to explain a failure (about 50 ms): every
@@ -74,19 +76,49 @@ def schema_errors(
     fast = _fast(name)
     if fast is not None and fast.is_valid(data):
         return []
-    found = [_to_error(e, lines, file) for e in _validator(name).iter_errors(data)]
+    errors = _unexplained([_most_specific(e) for e in _validator(name).iter_errors(data)])
+    found = [_to_error(e, lines, file) for e in errors]
     return sorted(found, key=lambda e: (e.line or 0, e.pointer))
 
 
+def _unexplained(errors: list[ValidationError]) -> list[ValidationError]:
+    """Drop "missing required field" where an unknown key beside it is that field misspelt.
+
+    `dialet: oss` is then one error, "unknown key 'dialet' (did you mean 'dialect'?)", and not
+    a missing 'dialect' reported first without a word about the key that was given.
+    """
+    unknown: dict[Path, list[str]] = {}
+    for e in errors:
+        if e.validator == "additionalProperties" and isinstance(e.instance, dict):
+            unknown.setdefault(tuple(e.absolute_path), []).extend(_unknown_keys(e))
+
+    def explained(e: ValidationError) -> bool:
+        extra = unknown.get(tuple(e.absolute_path))
+        if e.validator != "required" or not extra or not isinstance(e.instance, dict):
+            return False
+        missing = [k for k in e.validator_value if k not in e.instance]
+        return all(difflib.get_close_matches(k, extra, n=1, cutoff=0.6) for k in missing)
+
+    return [e for e in errors if not explained(e)]
+
+
 def _to_error(err: ValidationError, lines: Mapping[Path, int], file: str) -> CaseFormatError:
-    err = _most_specific(err)
     path: Path = tuple(err.absolute_path)
     line = line_of(path, lines)
     if err.validator == "additionalProperties":
         extra = _unknown_keys(err)
         path = (*path, extra[0]) if extra else path
         line = line_of(path, lines)
-    return CaseFormatError(_message(err), file=file, line=line, pointer=format_path(path))
+    return CaseFormatError(_safe_message(err), file=file, line=line or 1,
+                           pointer=format_path(path))
+
+
+def _safe_message(err: ValidationError) -> str:
+    """_message, or jsonschema's own (cut to one short line) should a value surprise it."""
+    try:
+        return _message(err)
+    except Exception:  # noqa: BLE001 - a message must never become a traceback
+        return " ".join(str(err.message).split())[:200]
 
 
 def _most_specific(err: ValidationError) -> ValidationError:
@@ -95,7 +127,12 @@ def _most_specific(err: ValidationError) -> ValidationError:
 
     while err.validator in ("oneOf", "anyOf") and err.context and not _only_required(err):
         context = _meant_branches(err)
-        typed = [e for e in context if e.validator != "type" or e.path]
+        # A branch of another type is not meant (120 for a header matcher is not a mapping
+        # whose keys are missing): its nested errors would explain the wrong thing.
+        mistyped = {e.relative_schema_path[0] for e in context
+                    if e.validator == "type" and not e.path}
+        typed = [e for e in context if (e.validator != "type" or e.path)
+                 and e.relative_schema_path[0] not in mistyped]
         err = best_match(typed or context)
     return err
 
@@ -135,7 +172,7 @@ def _message(err: ValidationError) -> str:
         allowed = val if v == "enum" else [val]
         hint = did_you_mean(str(inst), [str(a) for a in allowed])
         return f"{_show(inst)} is not one of {', '.join(map(str, allowed))}{hint}"
-    if v in ("oneOf", "anyOf") and _only_required(err):
+    if v in ("oneOf", "anyOf") and _only_required(err) and isinstance(inst, dict):
         return _alternatives_message([b["required"] for b in val], inst)
     if v == "pattern":
         hint = next((h for marker, h in _PATTERN_HINTS.items() if marker in val), None)
@@ -187,9 +224,49 @@ def _show(value: Any) -> str:
 
 
 def regex_errors(pattern: str) -> str | None:
-    """Why a case's regex does not compile, or None."""
+    """Why a case's regex does not compile or is past the bounds of `_limits`, or None.
+
+    It is compiled with warnings as errors: a FutureWarning (`[[`, a possible nested set)
+    would otherwise be printed on stderr, once here and once in every run.
+    """
+    shown = _show(pattern)
+    if len(pattern) > MAX_REGEX_CHARS:
+        return (f"regular expression of {len(pattern):,} characters: the limit is "
+                f"{MAX_REGEX_CHARS:,} (MAX_REGEX_CHARS)")
+    repeat = max((int(n) for braces in _REPEAT_COUNT.findall(pattern)
+                  for n in re.findall(r"\d+", braces)), default=0)
+    if repeat > MAX_REGEX_REPEAT:
+        return (f"regular expression {shown} repeats {repeat:,} times: the limit is "
+                f"{MAX_REGEX_REPEAT:,} (MAX_REGEX_REPEAT)")
+    if _nesting(pattern) > MAX_REGEX_NESTING:
+        return (f"regular expression {shown} nests groups deeper than {MAX_REGEX_NESTING} "
+                "(MAX_REGEX_NESTING)")
     try:
-        re.compile(pattern)
-    except re.error as exc:
-        return f"invalid regular expression {pattern!r}: {exc}"
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            re.compile(pattern)
+    except (re.error, FutureWarning, DeprecationWarning) as exc:
+        return f"invalid regular expression {shown}: {exc}"
+    except (RecursionError, OverflowError, MemoryError, ValueError) as exc:
+        return f"invalid regular expression {shown}: {type(exc).__name__}"
     return None
+
+
+_REPEAT_COUNT = re.compile(r"\{[\d\s,]*\}")  # {m}, {m,}, {,n}, {m,n}
+
+
+def _nesting(pattern: str) -> int:
+    """How deep groups nest (escaped parentheses skipped; ones in a class counted: a bound)."""
+    depth = deepest = 0
+    escaped = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == ")":
+            depth -= 1
+    return deepest

@@ -14,11 +14,20 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..errors import CaseFormatError
+from ._limits import MAX_SCALAR_CHARS, MAX_VALUES
+from ._source import unprintable_error
+from ._tree import (
+    PLAIN_TAGS,
+    STR_TAG,
+    Path,
+    Refused,
+    build_tree,
+    check_scalar_lengths,
+    path_to,
+)
 
-Path = tuple  # a path of dict keys and list indexes, as jsonschema reports them
 _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
-_CONSTRUCTOR = yaml.constructor.SafeConstructor()  # one for all non-string scalars
-_STR_TAG = "tag:yaml.org,2002:str"
+_RESOLVER = yaml.resolver.Resolver()  # the safe loaders' resolver, outside any document
 
 
 class _Loader(_BASE):  # type: ignore[misc,valid-type]
@@ -43,81 +52,72 @@ class _Loader(_BASE):  # type: ignore[misc,valid-type]
         if kind is ScalarNode:
             if not implicit[0] or (value and not self._WILDCARD
                                    and value[0] not in self._IMPLICIT_FIRST):
-                return _STR_TAG
-            return _plain_tag(value)
+                return STR_TAG
+            # Only short values are cached: a hostile file's long ones would stay in memory.
+            return _plain_tag(value) if len(value) <= 64 else _plain_tag.__wrapped__(value)
         return self.DEFAULT_SEQUENCE_TAG if kind is SequenceNode else self.DEFAULT_MAPPING_TAG
 
 
 @lru_cache(maxsize=4096)
 def _plain_tag(value: str) -> str:
     """The tag of a plain scalar (statuses, true, ~ ... repeat across files: matched once)."""
-    return _RESOLVER.resolve(ScalarNode, value, (True, False))
-
-
-_RESOLVER = yaml.resolver.Resolver()  # the safe loaders' resolver, outside any document
-
-
-class _Duplicate(Exception):
-    """A mapping repeats a key (an internal signal: its path is found only when it happens)."""
-
-    def __init__(self, key: Any, key_node: Node, mapping: MappingNode) -> None:
-        super().__init__(key)
-        self.key, self.key_node, self.mapping = key, key_node, mapping
+    tag = _RESOLVER.resolve(ScalarNode, value, (True, False))
+    return tag if tag in PLAIN_TAGS else STR_TAG
 
 
 def load_with_lines(text: str, file: str) -> tuple[Any, Lines]:
-    """Parse YAML text; return the data and a map from each value's path to its 1-based line."""
+    """Parse YAML text; return the data and a map from each value's path to its 1-based line.
+
+    Only plain data is built: strings, integers, floats, true/false, null, lists and mappings
+    with string keys. Anything else, and anything past the bounds of `_limits`, is one
+    CaseFormatError naming the line.
+    """
+    if len(text) > MAX_VALUES:  # shorter texts cannot hold that many separators
+        _check_density(text, file)
     try:
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
         finally:
             loader.dispose()
+    except yaml.reader.ReaderError:  # libyaml's position is in bytes: find the character
+        raise unprintable_error(text, file) or CaseFormatError(
+            "invalid YAML: a character YAML does not allow", file=file, line=1) from None
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, file) from None
     if node is None:
         return None, Lines(None, file)
     try:
-        return _build(node, file), Lines(node, file)
-    except _Duplicate as dup:
+        if len(text) > MAX_SCALAR_CHARS:  # shorter texts cannot hold a longer scalar
+            check_scalar_lengths(node)
+        return build_tree(node), Lines(node, file)
+    except Refused as refused:
         raise CaseFormatError(
-            f"duplicate key {dup.key!r}", file=file, line=dup.key_node.start_mark.line + 1,
-            pointer=format_path(_path_to(node, dup.mapping, file) or ()),
+            refused.message, file=file, line=refused.node.start_mark.line + 1,
+            pointer=format_path(path_to(node, refused.where) or ()),
         ) from None
 
 
-def _build(node: Node, file: str) -> Any:
-    # Scalars are handled inline by their parent: they are most nodes, and a call each counts.
-    if node.__class__ is MappingNode:
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = (key_node.value if key_node.tag == _STR_TAG and key_node.__class__ is ScalarNode
-                   else _scalar(key_node, file))
-            if key in out:
-                raise _Duplicate(key, key_node, node)
-            out[key] = (value_node.value if value_node.tag == _STR_TAG
-                        and value_node.__class__ is ScalarNode else _build(value_node, file))
-        return out
-    if node.__class__ is SequenceNode:
-        return [child.value if child.tag == _STR_TAG and child.__class__ is ScalarNode
-                else _build(child, file) for child in node.value]
-    return _scalar(node, file)
+_SEPARATORS = ",:-[{?*\n"
 
 
-def _scalar(node: Node, file: str) -> Any:
-    if node.__class__ is not ScalarNode:
-        raise CaseFormatError(
-            "a mapping key must be a plain value", file=file, line=node.start_mark.line + 1
-        )
-    if node.tag == _STR_TAG:  # most scalars: the text is the value, no constructor needed
-        return node.value
-    try:
-        return _CONSTRUCTOR.construct_object(node, deep=True)
-    except yaml.YAMLError as exc:
-        raise _yaml_error(exc, file) from None
-    finally:  # the shared constructor must not keep nodes (and their files) alive
-        _CONSTRUCTOR.constructed_objects.pop(node, None)
-        _CONSTRUCTOR.recursive_objects.pop(node, None)
+def _check_density(text: str, file: str) -> None:
+    """Refuse, before composing it, a text with room for more than MAX_VALUES values.
+
+    Every YAML value but the first follows one of these characters, and a flow mapping entry
+    may make two values of one: composing a megabyte of `{a,a,a,...}` would take seconds and
+    hundreds of MB before the value count could be checked.
+    """
+    if sum(text.count(c) for c in _SEPARATORS) <= MAX_VALUES:
+        return
+    seen, line_no = 0, 0
+    for line_no, line in enumerate(text.split("\n"), 1):  # noqa: B007 - the line is reported
+        seen += sum(line.count(c) for c in _SEPARATORS) + 1
+        if seen > MAX_VALUES:
+            break
+    raise CaseFormatError(
+        f"too many values: more than {MAX_VALUES:,} YAML separators (, : - [ {{ ? * and line "
+        "breaks) by this line (MAX_VALUES): refused", file=file, line=line_no)
 
 
 class Lines(MutableMapping):
@@ -135,7 +135,7 @@ class Lines(MutableMapping):
         """The line of exactly this path, or default."""
         if self._all is not None:
             return self._all.get(path, default)
-        node = _child_at(self._root, path, self._file)
+        node = _child_at(self._root, path)
         return default if node is None else node.start_mark.line + 1
 
     def __getitem__(self, path: Path) -> int:
@@ -150,7 +150,7 @@ class Lines(MutableMapping):
     def _every(self) -> dict[Path, int]:
         if self._all is None:
             self._all = {}
-            _record(self._root, (), self._all, self._file)
+            _record(self._root, (), self._all)
             self._root = None  # no longer needed
         return self._all
 
@@ -167,11 +167,11 @@ class Lines(MutableMapping):
         return len(self._every())
 
 
-def _child_at(node: Node | None, path: Path, file: str) -> Node | None:
+def _child_at(node: Node | None, path: Path) -> Node | None:
     """The node at a path of keys and indexes, or None."""
     for part in path:
         if node.__class__ is MappingNode:
-            node = next((v for k, v in node.value if _scalar(k, file) == part), None)
+            node = next((v for k, v in node.value if k.value == part), None)
         elif node.__class__ is SequenceNode and isinstance(part, int) and part >= 0:
             node = node.value[part] if part < len(node.value) else None
         else:
@@ -179,30 +179,15 @@ def _child_at(node: Node | None, path: Path, file: str) -> Node | None:
     return node
 
 
-def _record(node: Node, path: Path, lines: dict[Path, int], file: str) -> None:
+def _record(node: Node, path: Path, lines: dict[Path, int]) -> None:
+    """Every path's line (the tree was built, so it is within MAX_VALUES and MAX_DEPTH)."""
     lines[path] = node.start_mark.line + 1
     if node.__class__ is MappingNode:
         for key_node, value_node in node.value:
-            _record(value_node, (*path, _scalar(key_node, file)), lines, file)
+            _record(value_node, (*path, key_node.value), lines)
     elif node.__class__ is SequenceNode:
         for i, child in enumerate(node.value):
-            _record(child, (*path, i), lines, file)
-
-
-def _path_to(node: Node, target: Node, file: str) -> Path | None:
-    """The path of the target node below node (for errors found while building)."""
-    if node is target:
-        return ()
-    children: list[tuple[Any, Node]] = []
-    if node.__class__ is MappingNode:
-        children = [(_scalar(k, file), v) for k, v in node.value if k.__class__ is ScalarNode]
-    elif node.__class__ is SequenceNode:
-        children = list(enumerate(node.value))
-    for part, child in children:
-        below = _path_to(child, target, file)
-        if below is not None:
-            return (part, *below)
-    return None
+            _record(child, (*path, i), lines)
 
 
 def _yaml_error(exc: yaml.YAMLError, file: str) -> CaseFormatError:
@@ -210,7 +195,7 @@ def _yaml_error(exc: yaml.YAMLError, file: str) -> CaseFormatError:
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None)
     text = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
-    return CaseFormatError(text, file=file, line=mark.line + 1 if mark else None)
+    return CaseFormatError(text, file=file, line=mark.line + 1 if mark else 1)
 
 
 def format_path(path: Path) -> str:

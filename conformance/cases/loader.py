@@ -10,6 +10,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from ..errors import CaseFormatError
+from ._source import read_source
 from ._tables import expand_tables, has_tables
 from ._validate import regex_errors, schema_errors
 from ._yaml import Path, format_path, line_of, load_with_lines
@@ -45,9 +46,9 @@ def load_case(path: FsPath, display: str | None = None) -> Case:
     """Load and validate one case file; raise CaseFileErrors listing every problem."""
     file = display or path.as_posix()
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CaseFileErrors([CaseFormatError(f"cannot read: {exc}", file=file)]) from None
+        text = read_source(path, file)  # a regular file, bounded, UTF-8: else file:line
+    except CaseFormatError as exc:
+        raise CaseFileErrors([exc]) from None
     return parse_case(text, file)
 
 

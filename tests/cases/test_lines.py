@@ -8,7 +8,7 @@ from conformance.cases._yaml import line_of, load_with_lines
 TEXT = """\
 a:
   b: [1, {c: 2}]
-  200: ok
+  "200": ok
 x: &A {k: 1}
 y:
   - *A
@@ -20,7 +20,7 @@ def test_lines_are_looked_up_without_recording_every_path():
     data, lines = load_with_lines(TEXT, "f.yaml")
     assert data["y"][0] == {"k": 1}
     assert lines.get(("a", "b", 1, "c")) == 2
-    assert lines.get(("a", 200)) == 3
+    assert lines.get(("a", "200")) == 3
     assert lines.get(("y", 0, "k")) == 4  # an alias has the line of its anchor
     assert lines.get(("y", 1, "z")) == 7
     assert lines.get(("a", "nope")) is None and ("a", "nope") not in lines
