@@ -11,12 +11,13 @@ import time
 
 import pytest
 
-from conformance.cases.model import CorsConfig, CorsRule
+from conformance.cases.model import CorsConfig, CorsRule, Preflight, ProbeRequest
 from conformance.cli import ExitStatus, main
 from conformance.dialects.oss import OssDialect
 from conformance.errors import ProvisioningError
 from conformance.readiness import difference, in_effect, poll
 from conformance.reference import ReferenceServer
+from conformance.refusals import Refusal, refusal_for
 from conformance.runner import Runner, Settings
 from conformance.targets import Credentials, Target
 from tests.conftest import CANARY_KEY, CANARY_SECRET
@@ -139,6 +140,29 @@ def test_the_difference_is_named_in_a_few_words():
     assert not in_effect(lower, CorsConfig(rules=(CorsRule(("*",), ("GET",)),)))  # OSS-37
 
 
+def test_the_reference_evaluator_decides_which_items_a_refused_rule_sinks():
+    star, example = CorsRule(("*.example.org",), ("GET",)), CorsRule(("http://a.test",), ("PUT",))
+    config = CorsConfig(rules=(example, star))
+    refused = (Refusal(2, star, 400, "InvalidArgument"),)
+
+    def item(action="probe", **request):
+        return Preflight("p", 1, ProbeRequest(**request), {}, action=action)
+
+    granted = item(origin="https://www.example.org", request_method="GET")
+    assert refusal_for(granted, config, refused) is refused[0]
+    assert refusal_for(item(origin="http://a.test", request_method="PUT"), config, refused) is None
+    assert refusal_for(item(origin="https://example.org", request_method="GET"), config,
+                       refused) is None  # denied either way
+    raw = item(raw_headers=(("Origin", "https://x.example.org"),
+                            ("Access-Control-Request-Method", "GET")))
+    assert refusal_for(raw, config, refused) is refused[0]
+    actual = item(method="GET", origin="https://x.example.org")
+    assert refusal_for(actual, config, refused) is refused[0]
+    assert refusal_for(item(action="get_cors"), config, refused) is refused[0]
+    assert str(refused[0]) == "the target refused rule 2 (origins=*.example.org methods=GET): " \
+                              "400 InvalidArgument"
+
+
 def test_poll_backs_off_from_small_delays_and_is_bounded():
     slept: list[float] = []
     held, calls = poll(lambda: False, 1.0, sleep=lambda s: (slept.append(s), time.sleep(s)))
@@ -199,6 +223,7 @@ def test_a_corpus_run_on_a_target_lagging_1_5_s_after_every_change_has_no_failur
     # A change into what was already shown (no configuration, on a fresh bucket) shows at once.
     assert spread["median_ms"] >= 1500 and spread["max_polls"] > 1, spread
     assert proxy.changes >= spread["changes"]
+    assert "propagation: " in out and "propagation: " in (tmp_path / "report.html").read_text()
 
 
 def test_a_target_that_never_applies_a_change_stops_the_run_in_one_line_within_a_minute(
