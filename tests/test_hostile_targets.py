@@ -166,13 +166,18 @@ def test_a_run_against_a_hostile_target_ends_in_time_with_bounded_reports(
     # each probe ends by its deadline (a slow one is not retried: the deadline is total)
     assert took < items * DEADLINE + 20
     reports = tmp_path / "reports"
-    sizes = {p.name: p.stat().st_size for p in reports.iterdir()}
+    matrix = tmp_path / "matrix.html"
+    assert cli.main(["matrix", str(reports / "results.json"), "--out", str(matrix)],
+                    stdout=io.StringIO(), stderr=io.StringIO()) == 0
+    sizes = {p.name: p.stat().st_size for p in [*reports.iterdir(), matrix]}
     sizes["terminal"] = len(out.encode())
-    assert set(sizes) == {"report.html", "results.json", "junit.xml", "terminal"}
+    assert set(sizes) == {"report.html", "results.json", "junit.xml", "matrix.html", "terminal"}
     for name, size in sizes.items():
         assert size <= items * ITEM_BUDGET + REPORT_BASE, (name, size)
-    if mode in ("many-headers", "huge-values"):  # the terminal says what was not kept
-        assert "answer cut when read" in out
+    if mode in ("many-headers", "huge-values"):  # every output says what was not kept
+        for text in (out, (reports / "results.json").read_text(), matrix.read_text(),
+                     (reports / "report.html").read_text(), (reports / "junit.xml").read_text()):
+            assert "answer cut when read" in text or '"truncated": {"header' in text
     if mode == "huge-values":  # and what it does not show of what was kept
         assert "[cut: " in out
 

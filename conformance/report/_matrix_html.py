@@ -13,13 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ..limits import (
-    MATRIX_CHECK_ROWS,
-    MATRIX_DETAILS,
-    MATRIX_TEXT,
-    MATRIX_TRANSCRIPT,
-    MATRIX_VALUE,
-)
+from .. import limits
 
 if TYPE_CHECKING:
     from .matrix import Column, Matrix, Row
@@ -29,11 +23,11 @@ LABELS = {"pass": "pass", "warned": "warned", "known": "known deviation", "new":
           "unexpected": "unexpected pass", "error": "error", "notrun": "not run"}
 PASSING = ("pass", "warned")  # should-level warnings do not fail an item
 # The page's caps live in conformance/limits.py with every other bound on target text.
-TRANSCRIPT_LIMIT = MATRIX_TRANSCRIPT  # bytes of one escaped transcript on the page
-DETAIL_BUDGET = MATRIX_DETAILS  # bytes of all detail bodies
-TEXT_LIMIT = MATRIX_TEXT  # characters of a title, name or reason
-VALUE_LIMIT = MATRIX_VALUE  # characters of an expected/actual value
-CHECK_ROWS = MATRIX_CHECK_ROWS  # failing checks listed per cell
+TRANSCRIPT_LIMIT = limits.MATRIX_TRANSCRIPT  # bytes of one escaped transcript on the page
+DETAIL_BUDGET = limits.MATRIX_DETAILS  # bytes of all detail bodies
+TEXT_LIMIT = limits.MATRIX_TEXT  # characters of a title, name or reason
+VALUE_LIMIT = limits.MATRIX_VALUE  # characters of an expected/actual value
+CHECK_ROWS = limits.MATRIX_CHECK_ROWS  # failing checks listed per cell
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _PALETTE = ("#1f6feb", "#bf8700", "#8250df", "#1a7f37", "#cf222e", "#57606a")
 
@@ -104,6 +98,11 @@ def transcript(exchange: Any, limit: int = TRANSCRIPT_LIMIT) -> str:
             yield f"<< no HTTP answer: {clean(exchange['error'])[:limit + 1]} >>"
         elif isinstance(resp, dict):
             yield f"HTTP/1.1 {clean(resp.get('status'))} {clean(resp.get('reason'))}".rstrip()
+            cut = resp.get("truncated") if isinstance(resp.get("truncated"), dict) else {}
+            note = limits.truncation_note({str(k)[:40]: v for k, v in list(cut.items())[:8]
+                                           if type(v) is int})
+            if note:  # what the suite did not keep, first: a long head is cut on the page
+                yield clean(note)
             yield from _header_lines(resp.get("headers"))
             yield ""
             if resp.get("body"):
