@@ -155,23 +155,32 @@ class Watch:
         self.target = target
         self.shown: Any = UNKNOWN  # the configuration last shown (None: none)
         self.unusable: TargetUnusable | None = None  # kept: every later change meets it
+        self.blind = False  # GetBucketCors is not implemented: nothing to wait on
 
     def wait(self, wanted: CorsConfig | None, acked: float, operation: str,
-             changed_will_do: bool = False) -> Propagation:
+             changed_will_do: bool = False) -> Propagation | None:
         """Poll GetBucketCors until it shows `wanted` (None: no configuration), within a bound.
 
         `acked`: when the change was acknowledged (time.monotonic). `changed_will_do`: a
         sequence step needs only to see its change, whatever the target made of it (the step
         after it judges that). Still showing the rules from before the change when the bound
-        passes means the target does not apply changes: TargetUnusable, one line, kept.
+        passes means the target does not apply changes: TargetUnusable, one line, kept; so
+        does a GetBucketCors that never answers readably. None: GetBucketCors is not
+        implemented (501), so no change can be watched (nor waited for) on this target.
         """
         if self.unusable:
             raise self.unusable
-        before, last = self.shown, [None, None]
+        if self.blind:
+            return None
+        before, last, answered = self.shown, [None, None], [False]
 
         def shows_it() -> bool:
             result, seen = self._get_cors()
             last[:] = [result, seen]
+            answered[0] = answered[0] or readable(result)
+            if result.status == 501 or result.code == "NotImplemented":
+                self.blind = True
+                return True
             if wanted is None:
                 return result.code == "NoSuchCORSConfiguration"
             if result.ok and in_effect(seen, wanted):
@@ -182,8 +191,16 @@ class Watch:
         visible, polls = poll(shows_it, self.timeout_s)
         result, seen = last
         self.shown = state_of(result, seen)
+        if self.blind:
+            return None
         if visible:
             return Propagation((time.monotonic() - acked) * 1000, polls)
+        if not answered[0]:
+            self.unusable = TargetUnusable(
+                f"after {operation}, GetBucketCors answered {_answer(result)} for "
+                f"{self.timeout_s:.0f}s: whether a change took effect cannot be seen; "
+                "the run stops here", target=self.target)
+            raise self.unusable
         raise self._not_shown(wanted, before, result, seen, operation)
 
     def _not_shown(self, wanted: CorsConfig | None, before: Any, result: CallResult,
@@ -196,8 +213,11 @@ class Watch:
                 "the configuration from before: the target does not apply CORS changes; "
                 "the run stops here", target=self.target)
             return self.unusable
-        shows = difference(seen, wanted) if readable(result) else (
-            f"{result.status} {result.code or ''}".rstrip())
+        shows = difference(seen, wanted) if readable(result) else _answer(result)
         return ProvisioningError(
             f"configuration not in effect after {waited}; GetBucketCors shows {shows}",
             operation="GetBucketCors", status=result.status, code=result.code)
+
+
+def _answer(result: CallResult) -> str:
+    return f"{result.status} {result.code or ''}".rstrip()

@@ -14,7 +14,7 @@ import pytest
 from conformance.cases.model import CorsConfig, CorsRule, Preflight, ProbeRequest
 from conformance.cli import ExitStatus, main
 from conformance.dialects.oss import OssDialect
-from conformance.errors import ProvisioningError
+from conformance.errors import ProvisioningError, TargetUnusable
 from conformance.readiness import difference, in_effect, poll
 from conformance.reference import ReferenceServer
 from conformance.refusals import Refusal, refusal_for
@@ -22,6 +22,7 @@ from conformance.runner import Runner, Settings
 from conformance.targets import Credentials, Target
 from tests.conftest import CANARY_KEY, CANARY_SECRET
 from tests.doubles.lagging import LaggingProxy
+from tests.doubles.mutations import unchanged
 from tests.doubles.servers import MutatingProxy
 
 CONFIG = CorsConfig(rules=(
@@ -127,6 +128,46 @@ def test_each_readiness_rule_holds_against_a_real_server_and_can_fail(name, cana
         assert isinstance(prov.error, ProvisioningError), prov.error
         assert "configuration not in effect after 1s; GetBucketCors shows " in str(prov.error)
         assert runner._watch.unusable is None  # it changed, just not into this: no stop
+
+
+def _get_cors_answers(status: int, code: str):
+    body = f"<Error><Code>{code}</Code><Message>no</Message></Error>".encode()
+
+    def intercept(method, path):
+        if method == "GET" and "cors" in path:
+            return status, [("Content-Type", "application/xml")], body
+        return None
+    return intercept
+
+
+def test_a_get_bucket_cors_that_never_answers_stops_the_run_once(canary):
+    with ReferenceServer(credentials={CANARY_KEY: CANARY_SECRET}) as ref, \
+            MutatingProxy(ref.endpoint, unchanged, only_options=False,
+                          intercept=_get_cors_answers(403, "AccessDenied")) as proxy:
+        runner = Runner(Settings(target=Target(endpoint=proxy.endpoint), poll_timeout=1.0))
+        try:
+            first = runner.apply(CONFIG)
+            start = time.monotonic()
+            second = runner.apply(CorsConfig(rules=CONFIG.rules[:1]))
+        finally:
+            runner.stop()
+    assert isinstance(first.error, TargetUnusable), first.error
+    assert "GetBucketCors answered 403 AccessDenied for 1s" in str(first.error)
+    assert second.error is first.error and time.monotonic() - start < 0.5  # no second wait
+
+
+def test_a_get_bucket_cors_that_is_not_implemented_is_not_waited_on(canary):
+    with ReferenceServer(credentials={CANARY_KEY: CANARY_SECRET}) as ref, \
+            MutatingProxy(ref.endpoint, unchanged, only_options=False,
+                          intercept=_get_cors_answers(501, "NotImplemented")) as proxy:
+        runner = Runner(Settings(target=Target(endpoint=proxy.endpoint), poll_timeout=5.0))
+        start = time.monotonic()
+        try:
+            provs = [runner.apply(CONFIG), runner.apply(None)]
+        finally:
+            runner.stop()
+    assert [(p.error, p.propagation) for p in provs] == [(None, None), (None, None)]
+    assert time.monotonic() - start < 2
 
 
 def test_the_difference_is_named_in_a_few_words():
