@@ -1,3 +1,4 @@
+import warnings
 from pathlib import Path
 
 import pytest
@@ -27,13 +28,63 @@ SNAPSHOTS = {
     "bad-regex.yaml": [
         "bad-regex.yaml:9: preflights[0].expect.headers.x-oss-request-id.regex: invalid "
         "regular expression '[a-z': unterminated character set at position 0"],
+    # Hostile or mistaken inputs (issue 15): each once gave a traceback, a hang or no line.
+    "alias-recursive.yaml": [
+        "alias-recursive.yaml:1: title: lists and mappings nested deeper than 32 levels "
+        "(MAX_DEPTH; an alias inside its own anchor nests without end): refused"],
+    "alias-bomb.yaml": [
+        "alias-bomb.yaml:1: title: more than 100,000 values once aliases and tables are "
+        "expanded (MAX_VALUES): refused"],
+    "deep-nesting.yaml": [
+        "deep-nesting.yaml:1: title[0][0][0][0][0][0][0]...: lists and mappings nested deeper "
+        "than 32 levels (MAX_DEPTH): refused"],
+    "matcher-not-a-string.yaml": [
+        "matcher-not-a-string.yaml:9: preflights[0].expect.headers.Access-Control-Max-Age: "
+        "120 is not a string"],
+    "key-on.yaml": [
+        "key-on.yaml:9: the key on is read as true or false; a key must be a string: quote it "
+        "('on')"],
+    "key-int.yaml": [
+        "key-int.yaml:9: the key 1 is read as an integer; a key must be a string: quote it "
+        "('1')"],
+    "key-null.yaml": [
+        "key-null.yaml:9: the key ~ is read as null; a key must be a string: quote it ('~')"],
+    "key-date.yaml": [  # a date is a string (YAML 1.2): here an unknown key, said so
+        "key-date.yaml:9: 2020-01-01: unknown key '2020-01-01'; allowed: cors, dialects, "
+        "inapplicable, level, preflights, spec, steps, title"],
+    "tag-binary.yaml": [
+        "tag-binary.yaml:1: title: unsupported YAML tag !!binary: only strings, numbers, "
+        "true/false, null, lists and mappings (quote the value to make it a string)"],
+    "tag-timestamp.yaml": [
+        "tag-timestamp.yaml:1: title: unsupported YAML tag !!timestamp: only strings, numbers, "
+        "true/false, null, lists and mappings (quote the value to make it a string)"],
+    "tag-bool.yaml": ["tag-bool.yaml:1: title: 'x' is not true or false"],
+    "tag-int.yaml": ["tag-int.yaml:1: title: 'x' is not an integer"],
+    "big-int.yaml": [
+        "big-int.yaml:8: preflights[0].expect.status: an integer of 4,301 characters: the "
+        "limit is 100 (MAX_NUMBER_CHARS); quote it to make it a string"],
+    "regex-nested-groups.yaml": [
+        "regex-nested-groups.yaml:9: preflights[0].expect.headers.x.regex: regular expression "
+        "of 2,000 characters: the limit is 1,000 (MAX_REGEX_CHARS)"],
+    "regex-repeat.yaml": [
+        "regex-repeat.yaml:9: preflights[0].expect.headers.x.regex: regular expression "
+        "'a{99999999999}' repeats 99,999,999,999 times: the limit is 1,000 (MAX_REGEX_REPEAT)"],
+    "regex-future-warning.yaml": [
+        "regex-future-warning.yaml:9: preflights[0].expect.headers.x.regex: invalid regular "
+        "expression '[[a]': Possible nested set at position 1"],
+    "not-utf8.yaml": ["not-utf8.yaml:1: not UTF-8: byte 0xe9 at column 11"],
+    "control-character.yaml": [
+        "control-character.yaml:9: invalid YAML: control character U+0001 at column 20 (not "
+        "allowed in YAML; write it as an escape such as \\x01 inside double quotes)"],
 }
 
 
 @pytest.mark.parametrize("name", sorted(SNAPSHOTS))
 def test_bad_case_gives_exact_one_line_errors(name):
-    with pytest.raises(CaseFileErrors) as info:
-        load_case(BAD / name, display=name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing printed on stderr either (re's FutureWarning)
+        with pytest.raises(CaseFileErrors) as info:
+            load_case(BAD / name, display=name)
     assert [str(e) for e in info.value.errors] == SNAPSHOTS[name]
     assert all("\n" not in str(e) for e in info.value.errors)
 
