@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import socket
+import threading
 import time
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from conformance.reference import ReferenceServer
 from conformance.targets import Credentials, Target
 from tests.conftest import CANARY_KEY, CANARY_SECRET, REPO
 from tests.doubles.hostile import MODES, HostileProxy
+from tests.doubles.servers import RawCaptureServer
 
 DEADLINE = 1.0  # seconds: the exchange deadline these tests run with
 PREFLIGHT = ProbeRequest(origin="http://www.example.com", request_method="GET")
@@ -192,3 +195,44 @@ def test_docs_limits_lists_every_cap_with_its_value():
     for name, shown in rows.items():
         number, _, unit = shown.strip().partition(" ")
         assert float(number) * units[unit] == caps[name], name
+
+
+FOLDED_CHUNKED = (b"HTTP/1.1 100 Continue\r\nX-Interim: dropped\r\n\r\n"
+                  b"HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: http://a\r\n"
+                  b"X-Folded: one\r\n two\r\nno colon here\r\nVary: Origin\r\n"
+                  b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                  b"2\r\nok\r\n3\r\n!!!\r\n0\r\n\r\n")
+
+
+def test_the_head_filter_keeps_what_http_client_would_and_frames_the_body():
+    with RawCaptureServer(FOLDED_CHUNKED) as server:
+        ex = Prober(timeout=5).fire(server.endpoint + "/b/k", PREFLIGHT)
+    assert ex.error is None and ex.status == 200 and ex.body == b"ok!!!"
+    assert ex.response_headers == [
+        ("Access-Control-Allow-Origin", "http://a"), ("X-Folded", "one\r\n two"),
+        ("Vary", "Origin"), ("Transfer-Encoding", "chunked"), ("Connection", "close")]
+    assert ex.truncated == {"malformed": 1}  # the line without a colon, counted
+
+
+def test_a_body_sent_after_connection_close_is_read_whole(reference):
+    # http.client closes its connection as soon as the head says `Connection: close`; the
+    # answer's own reference to the socket must keep it open until the body is read.
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\n")
+            time.sleep(0.2)
+            conn.sendall(b"late")
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    try:
+        port = listener.getsockname()[1]
+        ex = Prober(timeout=5).fire(f"http://127.0.0.1:{port}/b/k", PREFLIGHT)
+    finally:
+        thread.join(5)
+        listener.close()
+    assert ex.error is None and ex.body == b"late"

@@ -80,7 +80,8 @@ class HostileProxy:
                 if signed and not self.everything:
                     conn.sendall(self._forward(method, target, headers, body))
                     continue
-                self.hostile_answers += 1
+                with self._lock:
+                    self.hostile_answers += 1
                 self._hostile(conn)
                 return
         except OSError:
