@@ -14,12 +14,13 @@ from tests.targets.servers import REPO, Server
 
 
 def name_target(server: Server, name: str, tmp_path: Path,
-                monkeypatch: pytest.MonkeyPatch) -> str:
-    """Write a targets.yaml naming `server` (S3 dialect) and point the CLI at it."""
+                monkeypatch: pytest.MonkeyPatch, **entry: object) -> str:
+    """Write a targets.yaml naming `server` (S3 dialect, plus `entry` fields) and point the CLI
+    at it."""
     targets = tmp_path / "targets.yaml"
     targets.write_text(yaml.safe_dump({"targets": {name: {
         "endpoint": server.endpoint, "dialect": "s3", "region": server.region,
-        "access_key_env": "TARGET_KEY_ID", "secret_env": "TARGET_SECRET"}}}))
+        "access_key_env": "TARGET_KEY_ID", "secret_env": "TARGET_SECRET", **entry}}}))
     monkeypatch.setenv("CONFORMANCE_TARGETS", str(targets))
     monkeypatch.setenv("TARGET_KEY_ID", server.credentials.access_key_id)
     monkeypatch.setenv("TARGET_SECRET", server.credentials.secret)
