@@ -63,8 +63,8 @@ def _run_s3(pytester: pytest.Pytester, case_dir, monkeypatch: pytest.MonkeyPatch
     (case_dir / "exact-origin.yaml").write_text(CASE)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", server.credentials.access_key_id)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", server.credentials.secret)
-    result = pytester.runpytest(f"--endpoint={server.endpoint}", "--dialect=s3",
-                                "--conformance-results=results.json")
+    result = pytester.runpytest("cases/exact-origin.yaml", f"--endpoint={server.endpoint}",
+                                "--dialect=s3", "--conformance-results=results.json")
     doc = json.loads((pytester.path / "results.json").read_text())
     assert doc["target"]["dialect"] == "s3" and doc["target"]["endpoint"] == server.endpoint
     assert doc["provisioning_calls"] == 1  # one configuration, provisioned once
