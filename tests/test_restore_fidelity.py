@@ -1,5 +1,9 @@
 """A restore loses nothing (issue 15): every rule, ID, element and order, in all four fault modes.
 
+Targets: moto, s3rver, the reference endpoint, and SeaweedFS and Ceph RGW where installed
+(tests/targets/seaweedfs.py, rgw.py skip with the install command otherwise). Set
+FIDELITY_FIGURES=FILE to collect one JSON line per restore (target, mode, byte_identical).
+
 The owner's configuration is written as raw XML (rule IDs on S3 targets, ResponseVary on OSS),
 a real run changes it, ends (normally, SIGINT, SIGTERM) or is killed (SIGKILL, then
 `oss-conformance restore`), and GetBucketCors must then answer the owner's bytes again. A
@@ -68,7 +72,7 @@ def _extra_kinds() -> list:
     for kind in ("seaweedfs", "rgw"):
         have = importlib.util.find_spec(f"tests.targets.{kind}") is not None
         out.append(pytest.param(kind, marks=pytest.mark.skipif(
-            not have, reason=f"tests/targets/{kind}.py does not exist yet")))
+            not have, reason=f"no fixture tests/targets/{kind}.py")))
     return out
 
 
