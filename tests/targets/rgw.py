@@ -77,11 +77,16 @@ rgw_data = {root}/rgw
 
 
 def tools() -> None:
-    """Skips with the install command unless every Ceph tool is on PATH."""
+    """Skip (saying how to install) unless every Ceph tool is on PATH; fail on another version."""
     missing = [t for t in TOOLS if shutil.which(t) is None]
     if missing:
         pytest.skip(f"Ceph RGW {VERSION} is not installed ({', '.join(missing)} missing); "
                     f"run: {INSTALL}")
+    found = subprocess.run(["radosgw", "--version"], capture_output=True, text=True,
+                           timeout=COMMAND_TIMEOUT).stdout
+    if f"ceph version {VERSION} " not in found:  # the expectations are this version's
+        pytest.fail(f"expectations/ceph-rgw.yaml describes radosgw {VERSION}; "
+                    f"installed: {found.strip() or 'unknown'}")
 
 
 class Cluster:

@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import json
 import secrets
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -47,9 +48,14 @@ _PORTS = ("master.port", "master.port.grpc", "volume.port", "volume.port.grpc", 
 
 
 def weed() -> Path:
-    """The pinned `weed` binary; skips with the install command when it is absent."""
+    """The pinned `weed`: skip with the install command when absent, fail on another version."""
     if not WEED.is_file():
         pytest.skip(f"SeaweedFS {VERSION} is not installed; run: {INSTALL}")
+    found = subprocess.run([str(WEED), "version"], capture_output=True, text=True,
+                           timeout=30).stdout
+    if f" {VERSION} " not in found:  # the expectations are this version's
+        pytest.fail(f"expectations/seaweedfs.yaml describes SeaweedFS {VERSION}; "
+                    f"installed: {found.splitlines()[0] if found else 'unknown'}")
     return WEED
 
 
