@@ -66,6 +66,8 @@ def argv(binary: Path, data: Path, config: Path, server_grant: bool) -> tuple[li
             "-master.telemetry=false", "-filer", "-s3", f"-s3.config={config}",
             "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.volumeSizeLimitMB=64",
             "-volume.max=20", *(f"-{flag}={port}" for flag, port in ports.items())]
+    args += [f"-s3.localSocket={data.parent / 's3.sock'}",
+             f"-filer.localSocket={data.parent / 'filer.sock'}"]
     if not server_grant:
         args.append("-s3.allowedOrigins=")
     return args, ports["s3.port"]
@@ -76,7 +78,8 @@ def run(server_grant: bool = True) -> Iterator[Server]:
     """Start SeaweedFS with fresh state; yield once it takes a bucket; always stop it by PID."""
     binary = weed()
     credentials = Credentials("SW" + secrets.token_hex(8).upper(), secrets.token_urlsafe(24))
-    with tempfile.TemporaryDirectory(prefix="seaweedfs-") as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="seaweedfs-"))
         data, config = Path(tmp) / "data", Path(tmp) / "identities.json"
         data.mkdir()
         config.write_text(json.dumps({"identities": [{
@@ -85,6 +88,7 @@ def run(server_grant: bool = True) -> Iterator[Server]:
                              "secretKey": credentials.secret}],
             "actions": ["Admin", "Read", "List", "Tagging", "Write", "WriteAcp", "ReadAcp"]}]}))
         args, port = argv(binary, data, config, server_grant)
+        stack.callback(_remove_sockets, args)
         endpoint = f"http://127.0.0.1:{port}"
         start = time.monotonic()
         with stopping([], TERM_WAIT) as procs:
@@ -98,3 +102,11 @@ def run(server_grant: bool = True) -> Iterator[Server]:
                  proc.dead)
             yield dataclasses.replace(server, started_in=time.monotonic() - start)
 
+
+def _remove_sockets(args: list[str]) -> None:
+    """Remove the gRPC unix sockets `weed` makes in /tmp whatever it is told (no flag moves
+    them), named after this run's ports; run after the process is stopped."""
+    ports = [a.split("=", 1)[1] for a in args if a.startswith("-") and ".port" in a]
+    for port in ports:
+        for path in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):
+            path.unlink(missing_ok=True)
