@@ -55,6 +55,8 @@ keyring = {root}/keyring
 run_dir = {root}/run
 admin_socket = {root}/run/$name.asok
 log_file = {root}/log/$name.log
+mon_cluster_log_file = default={root}/log/$cluster.$channel.log cluster={root}/log/$cluster.log
+crash_dir = {root}/crash
 pid_file = {root}/run/$name.pid
 osd_pool_default_size = 1
 osd_pool_default_min_size = 1
@@ -96,7 +98,7 @@ class Cluster:
         self.root = root
         self.conf = root / "ceph.conf"
         mon_port, self.rgw_port = free_ports(2)
-        for sub in ("run", "log", "mon", "osd", "rgw"):
+        for sub in ("run", "log", "mon", "osd", "rgw", "crash"):
             (root / sub).mkdir()
         self.fsid = str(uuid.uuid4())
         self.conf.write_text(CONF.format(fsid=self.fsid, mon_port=mon_port,
