@@ -153,8 +153,9 @@ def evaluate(checks: tuple[Check, ...], request: ProbeRequest, ex: Exchange,
         elif check.subject in ("error_code", "error_message"):
             actual = element("Code" if check.subject == "error_code" else "Message") or ""
         elif check.subject == "cors":
-            wants_vary = "response_vary=" in str(getattr(check.matcher, "value", ""))
-            actual = render_config(cors, vary=wants_vary) if cors_read else "(not read)"
+            wanted = str(getattr(check.matcher, "value", ""))
+            actual = render_config(cors, vary="response_vary=" in wanted,
+                                   ids="[id=" in wanted) if cors_read else "(not read)"
         elif check.element is not None:
             value = element(check.element)
             actual = ABSENT if value is None else value

@@ -3,7 +3,8 @@
 Real servers normalise what they store: RGW returns methods in a fixed order and origins and
 headers sorted, SeaweedFS reads an unset MaxAgeSeconds back as 0, S3 clones add rule IDs, and
 values may come back with whitespace around them or with header names in another case. None
-of that changes which requests a configuration grants, so none of it means "not in effect";
+of that changes which requests a configuration grants, so none of it means "not in effect"
+(nor does an ID the case put and the server dropped: its GetBucketCors item judges that);
 the exact round trip is for the GetBucketCors items to judge. Rule order does change which
 rule matches, so it counts. Method names keep their case: `put` never matches `PUT` (OSS-37).
 RGW reads them case-blind and answers upper-case (rgw_cors_s3.cc), but no corpus

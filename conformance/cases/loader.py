@@ -183,6 +183,7 @@ def _build_config(raw: dict | None) -> CorsConfig | None:
             allowed_headers=tuple(r.get("allowed_headers", ())),
             expose_headers=tuple(r.get("expose_headers", ())),
             max_age_seconds=r.get("max_age_seconds"),
+            id=r.get("id"),
         )
         for r in raw["rules"]
     )
@@ -261,8 +262,12 @@ def _build_checks(expect: dict, level: str, spec: tuple[str, ...]) -> tuple[Chec
             else:
                 checks.append(_check(subject, "exact", raw, level, spec))
     if "cors" in expect:
-        checks.append(Check("cors", Exact(render_config(_build_config(expect["cors"]))),
-                            level, spec))
+        raw = expect["cors"]
+        if isinstance(raw, dict) and "equals" in raw:  # the object form: its own level, spec
+            config, lv, sp = raw["equals"], raw.get("level", level), tuple(raw.get("spec", spec))
+        else:
+            config, lv, sp = raw, level, spec
+        checks.append(Check("cors", Exact(render_config(_build_config(config))), lv, sp))
     for group in ("headers", "error"):
         prefix = "header:" if group == "headers" else "error:"
         for name, raw in expect.get(group, {}).items():

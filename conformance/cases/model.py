@@ -26,6 +26,7 @@ class CorsRule:
     allowed_headers: tuple[str, ...] = ()
     expose_headers: tuple[str, ...] = ()
     max_age_seconds: int | None = None
+    id: str | None = None  # S3's <ID>; last, so positional construction keeps working
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,17 +45,21 @@ class CorsConfig:
 _RULE_FIELDS = tuple(f.name for f in fields(CorsRule))
 
 
-def render_config(config: CorsConfig | None, vary: bool = True) -> str:
+def render_config(config: CorsConfig | None, vary: bool = True, ids: bool = True) -> str:
     """A configuration on one line, as diffs show it and as `cors` checks compare it.
 
     `response_vary` unset in an expected configuration means "not compared" (S3 has none), so
-    the actual one is then rendered without it (vary=False).
+    the actual one is then rendered without it (vary=False). Rule IDs likewise: an expected
+    configuration without any compares none (ids=False), so an ID a server adds is no
+    difference, while one that states IDs catches an ID dropped or changed.
     """
     if config is None:
         return "(no configuration)"
     rules = []
     for i, r in enumerate(config.rules, 1):
-        parts = [f"origins={','.join(r.allowed_origins)}", f"methods={','.join(r.allowed_methods)}"]
+        parts = [f"id={r.id}"] if ids and r.id is not None else []
+        parts += [f"origins={','.join(r.allowed_origins)}",
+                  f"methods={','.join(r.allowed_methods)}"]
         if r.allowed_headers:
             parts.append(f"headers={','.join(r.allowed_headers)}")
         if r.expose_headers:

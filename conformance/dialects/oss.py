@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import alibabacloud_oss_v2 as oss
@@ -108,7 +109,8 @@ class OssDialect:
         result = self._call("GetBucketCors", call)
         if not result.ok:
             return result, None
-        return result, _from_sdk(holder["r"].cors_configuration)
+        body = self.log[-1].body if self.log else b""
+        return result, _with_ids(_from_sdk(holder["r"].cors_configuration), body)
 
     def get_cors_raw(self, bucket: str) -> tuple[CallResult, bytes | None]:
         """GetBucketCors as the target sent it (the SDK's generic call); None on an error."""
@@ -192,14 +194,30 @@ def _first_line(exc: BaseException) -> str:
     return (text[0] if text else exc.__class__.__name__)[:300]
 
 
+class _RuleWithId(oss.CORSRule):
+    """A CORSRule that also sends S3's <ID>, first.
+
+    OSS documents no ID (OSS-39), so the SDK has no field for it; a case asks what an OSS
+    target makes of one.
+    """
+
+    _attribute_map = {"id": {"tag": "xml", "rename": "ID", "type": "str"},
+                      **oss.CORSRule._attribute_map}
+
+    def __init__(self, id: str | None = None, **kwargs: Any) -> None:  # noqa: A002 - the XML name
+        super().__init__(**kwargs)
+        self.id = id
+
+
 def _to_sdk(config: CorsConfig) -> Any:
     rules = [
-        oss.CORSRule(
+        (_RuleWithId if r.id is not None else oss.CORSRule)(
             allowed_origins=list(r.allowed_origins),
             allowed_methods=list(r.allowed_methods),
             allowed_headers=list(r.allowed_headers) or None,
             expose_headers=list(r.expose_headers) or None,
             max_age_seconds=r.max_age_seconds,
+            **({"id": r.id} if r.id is not None else {}),
         )
         for r in config.rules
     ]
@@ -220,3 +238,25 @@ def _from_sdk(cfg: Any) -> CorsConfig | None:
         for r in cfg.cors_rules or ()
     )
     return CorsConfig(rules=rules, response_vary=cfg.response_vary)
+
+
+def _with_ids(config: CorsConfig | None, body: bytes) -> CorsConfig | None:
+    """`config` with each rule's <ID> read from the GetBucketCors body.
+
+    The SDK models none, and an OSS target that stored one it was sent should be seen so.
+    """
+    if config is None or b"<ID>" not in body:
+        return config
+    from ..cors_tree import parse_tree
+
+    try:
+        rules = [c[1] for c in parse_tree(body)[1] if c[0] == "CORSRule"]
+    except ValueError:
+        return config
+    if len(rules) != len(config.rules):
+        return config
+    ids = [next((t for tag, t in r if tag == "ID" and isinstance(t, str)), None)
+           if isinstance(r, list) else None for r in rules]
+    return CorsConfig(rules=tuple(replace(rule, id=i) for rule, i in zip(config.rules, ids,
+                                                                         strict=True)),
+                      response_vary=config.response_vary)

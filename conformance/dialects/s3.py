@@ -245,6 +245,8 @@ def to_botocore(config: CorsConfig) -> dict:
     for r in config.rules:
         rule: dict[str, Any] = {"AllowedOrigins": list(r.allowed_origins),
                                 "AllowedMethods": list(r.allowed_methods)}
+        if r.id is not None:
+            rule["ID"] = r.id
         if r.allowed_headers:
             rule["AllowedHeaders"] = list(r.allowed_headers)
         if r.expose_headers:
@@ -256,7 +258,7 @@ def to_botocore(config: CorsConfig) -> dict:
 
 
 def from_botocore(out: dict) -> CorsConfig:
-    """A CorsConfig from GetBucketCors output (rule IDs dropped; no ResponseVary in S3)."""
+    """A CorsConfig from GetBucketCors output, rule IDs included (no ResponseVary in S3)."""
     rules = tuple(
         CorsRule(
             allowed_origins=tuple(r.get("AllowedOrigins") or ()),
@@ -264,6 +266,7 @@ def from_botocore(out: dict) -> CorsConfig:
             allowed_headers=tuple(r.get("AllowedHeaders") or ()),
             expose_headers=tuple(r.get("ExposeHeaders") or ()),
             max_age_seconds=r.get("MaxAgeSeconds"),
+            id=r.get("ID"),
         )
         for r in out.get("CORSRules") or ()
     )
