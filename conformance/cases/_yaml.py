@@ -72,7 +72,7 @@ def load_with_lines(text: str, file: str) -> tuple[Any, Lines]:
     with string keys. Anything else, and anything past the bounds of `_limits`, is one
     CaseFormatError naming the line.
     """
-    if len(text) > MAX_VALUES:  # shorter texts cannot hold that many separators
+    if len(text) > MAX_VALUES // 2:  # shorter texts cannot hold that many separators
         _check_density(text, file)
     try:
         loader = _Loader(text)
@@ -92,32 +92,40 @@ def load_with_lines(text: str, file: str) -> tuple[Any, Lines]:
             check_scalar_lengths(node)
         return build_tree(node), Lines(node, file)
     except Refused as refused:
-        raise CaseFormatError(
-            refused.message, file=file, line=refused.node.start_mark.line + 1,
-            pointer=format_path(path_to(node, refused.where) or ()),
-        ) from None
+        path = path_to(node, refused.where) or ()
+        pointer = format_path(path[:8]) + ("..." if len(path) > 8 else "")  # deep: the top
+        raise CaseFormatError(refused.message, file=file, line=refused.node.start_mark.line + 1,
+                              pointer=pointer) from None
 
 
-_SEPARATORS = ",:-[{?*\n"
+# What can start a YAML value: flow separators, block indicators (followed by a blank), and
+# line breaks. A '-' or ':' inside a word (a header name, a URL) starts none.
+_SEPARATORS = (",", "[", "{", "\n", "- ", "-\t", "-\n", ": ", ":\t", ":\n", "? ")
+
+
+def _separators(text: str) -> int:
+    return sum(text.count(s) for s in _SEPARATORS)
 
 
 def _check_density(text: str, file: str) -> None:
     """Refuse, before composing it, a text with room for more than MAX_VALUES values.
 
-    Every YAML value but the first follows one of these characters, and a flow mapping entry
+    Every YAML value but the first follows one of the separators, and a flow mapping entry
     may make two values of one: composing a megabyte of `{a,a,a,...}` would take seconds and
     hundreds of MB before the value count could be checked.
     """
-    if sum(text.count(c) for c in _SEPARATORS) <= MAX_VALUES:
+    most = MAX_VALUES // 2  # each separator may start two values
+    if _separators(text) <= most:
         return
     seen, line_no = 0, 0
     for line_no, line in enumerate(text.split("\n"), 1):  # noqa: B007 - the line is reported
-        seen += sum(line.count(c) for c in _SEPARATORS) + 1
-        if seen > MAX_VALUES:
+        seen += _separators(line + "\n")
+        if seen > most:
             break
     raise CaseFormatError(
-        f"too many values: more than {MAX_VALUES:,} YAML separators (, : - [ {{ ? * and line "
-        "breaks) by this line (MAX_VALUES): refused", file=file, line=line_no)
+        f"too many values: more than {most:,} separators (commas, brackets, braces, '- ', ': ', "
+        f"'? ' and line breaks) by this line, room for over {MAX_VALUES:,} values (MAX_VALUES): "
+        "refused", file=file, line=line_no)
 
 
 class Lines(MutableMapping):
