@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import hmac
+import re
 import time
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
@@ -29,6 +30,7 @@ from .signing import (
 MAX_SKEW_SECONDS = 15 * 60
 V1_MISMATCH_EC = "0002-00000040"
 V4_MISMATCH_EC = "0002-00000201"
+_SECONDS = re.compile(r"[0-9]{1,12}")
 
 
 def _v4_time(timestamp: str) -> float:
@@ -36,6 +38,13 @@ def _v4_time(timestamp: str) -> float:
         return float(calendar.timegm(time.strptime(timestamp, "%Y%m%dT%H%M%SZ")))
     except ValueError:
         raise errors.invalid_argument(f"Invalid x-oss-date {timestamp!r}.") from None
+
+
+def _seconds(value: str, message: str) -> int:
+    # ASCII digits only, and few of them: `"²".isdigit()` is true, and int() refuses 4,301 digits.
+    if not _SECONDS.fullmatch(value):
+        raise errors.invalid_argument(message)
+    return int(value)
 
 
 def _check_skew(signed_at: float, now: float) -> None:
@@ -69,7 +78,7 @@ def _header_v1(request: Request, credential: V1Credential, secret: str, now: flo
     if date:
         try:
             signed_at = parsedate_to_datetime(date).timestamp()
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError, IndexError):
             signed_at = None  # an unparseable Date is simply part of what was signed
         if signed_at is not None:
             _check_skew(signed_at, now)
@@ -98,9 +107,7 @@ def _query_v1(request: Request, credentials: Mapping[str, str], now: float) -> s
     access_key_id = params["OSSAccessKeyId"]
     secret = _secret(credentials, access_key_id)
     expires = params.get("Expires", "")
-    if not expires.isdigit():
-        raise errors.invalid_argument("Expires must be a Unix time in seconds.")
-    if now > int(expires):
+    if now > _seconds(expires, "Expires must be a Unix time in seconds."):
         raise errors.request_expired()
     string_to_sign = v1_string_to_sign(request.signing_input(), date=expires)
     _verify(v1_signature(secret, string_to_sign), params["Signature"], access_key_id,
@@ -116,10 +123,9 @@ def _query_v4(request: Request, credentials: Mapping[str, str], region: str, now
         raise errors.invalid_argument("Invalid x-oss-credential.") from None
     secret = _secret(credentials, access_key_id)
     timestamp = params.get("x-oss-date", "")
-    expires = params.get("x-oss-expires", "")
-    if not expires.isdigit():
-        raise errors.invalid_argument("x-oss-expires must be a number of seconds.")
-    if now > _v4_time(timestamp) + int(expires):
+    expires = _seconds(params.get("x-oss-expires", ""),
+                       "x-oss-expires must be a number of seconds.")
+    if now > _v4_time(timestamp) + expires:
         raise errors.request_expired()
     additional = tuple(h for h in params.get("x-oss-additional-headers", "").split(";") if h)
     credential = V4Credential(access_key_id, date, scope_region, product, additional,

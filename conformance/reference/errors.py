@@ -129,6 +129,12 @@ def not_implemented(what: str) -> OssError:
     return OssError(501, "NotImplemented", f"The reference endpoint does not implement {what}.")
 
 
+def method_not_allowed() -> OssError:
+    """A method the resource does not serve (AWS and OSS: 405 MethodNotAllowed)."""
+    return OssError(405, "MethodNotAllowed", "The specified method is not allowed against this "
+                    "resource.")
+
+
 def internal_error() -> OssError:
     """An unexpected failure inside the reference endpoint."""
     return OssError(500, "InternalError", "We encountered an internal error. Please try again.")

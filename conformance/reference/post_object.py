@@ -57,7 +57,7 @@ def _check_expiration(policy: str, now: float) -> None:
     try:
         document = json.loads(base64.b64decode(policy, validate=True))
         expires = datetime.strptime(document["expiration"], "%Y-%m-%dT%H:%M:%S.%fZ")
-    except (binascii.Error, ValueError, KeyError, TypeError):
+    except (binascii.Error, ValueError, KeyError, TypeError, RecursionError):
         raise errors.invalid_policy("the policy is not valid base64 JSON with an "
                                     "expiration") from None
     if expires.replace(tzinfo=timezone.utc).timestamp() < now:

@@ -22,6 +22,7 @@ from .cors import S3_VARY, grant_headers, match_actual, match_preflight, request
 from .errors import OssError
 from .messages import Request, Response
 from .s3_auth import SigV4Verifier
+from .s3_chunked import decode_aws_chunked
 from .s3_ops import ROUTES, Uploads
 from .store import StoredCors
 
@@ -38,24 +39,6 @@ _CHECKSUMS = {
 def _lower(names: tuple[str, ...]) -> tuple[str, ...]:
     # AWS echoes requested header names lower-cased (snapshot opt-get-allowed-diff-casing).
     return tuple(n.lower() for n in names)
-
-
-def decode_aws_chunked(body: bytes) -> bytes:
-    r"""The payload of an aws-chunked body (`<hex>[;ext]\\r\\n<data>\\r\\n` … `0` and trailers)."""
-    out, pos = [], 0
-    while True:
-        end = body.find(b"\r\n", pos)
-        if end < 0:
-            raise err.S3Error(400, "IncompleteBody", "The request body terminated unexpectedly")
-        try:
-            size = int(body[pos:end].split(b";")[0].strip() or b"0", 16)
-        except ValueError:
-            raise err.S3Error(400, "InvalidChunkSizeError", "Only the last chunk is allowed to "
-                              "have a size less than 8192 bytes") from None
-        if size == 0:
-            return b"".join(out)
-        out.append(body[end + 2:end + 2 + size])
-        pos = end + 2 + size + 2
 
 
 class S3Layer:
@@ -87,7 +70,9 @@ class S3Layer:
         encoding = (request.header("Content-Encoding") or "").lower()
         sha = request.header("x-amz-content-sha256") or ""
         if "aws-chunked" in encoding or sha.startswith("STREAMING-"):
-            return replace(request, body=decode_aws_chunked(request.body))
+            decoded = decode_aws_chunked(request.body,
+                                         request.header("x-amz-decoded-content-length"))
+            return replace(request, body=decoded)
         return request
 
     def authenticate(self, request: Request, credentials: Mapping[str, str], region: str,

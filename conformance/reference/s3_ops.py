@@ -8,6 +8,7 @@ a Service route handler `(service, request, principal) -> Response` over the sha
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import threading
 import time
@@ -86,6 +87,12 @@ def put_object(service: Service, request: Request, principal: str | None) -> Res
         return service.put_object(request, principal)
     bucket = service.owned(request, principal)
     src_bucket, _, src_key = unquote(source.partition("?")[0]).lstrip("/").partition("/")
+    if not src_bucket or not src_key:
+        raise err.S3Error(400, "InvalidArgument", "Copy Source must mention the source bucket "
+                          "and key: sourcebucket/sourcekey",
+                          extra=(("ArgumentName", "x-amz-copy-source"),))
+    if not service.store.exists(src_bucket):
+        raise errors.no_such_bucket(src_bucket)
     obj = service.store.get_object(src_bucket, src_key)
     if obj is None:
         raise errors.no_such_key(src_key)
@@ -93,6 +100,13 @@ def put_object(service: Service, request: Request, principal: str | None) -> Res
     body = document("CopyObjectResult", [
         element("LastModified", _iso_now()), element("ETag", obj.etag)])
     return _xml(body)
+
+
+def part_number(text: str) -> int | None:
+    """A part number 1…10000 written in ASCII digits, or None (`"²".isdigit()` is true)."""
+    if not re.fullmatch(r"[0-9]{1,5}", text) or not 1 <= int(text) <= 10000:
+        return None
+    return int(text)
 
 
 def create_upload(service: Service, request: Request, principal: str | None) -> Response:
@@ -109,12 +123,12 @@ def upload_part(service: Service, request: Request, principal: str | None) -> Re
     """UploadPart: the part's ETag is its MD5."""
     bucket = service.owned(request, principal)
     upload = _uploads(service).get(request.params["uploadId"], bucket, request.key or "")
-    number = request.params.get("partNumber", "")
-    if not number.isdigit() or not 1 <= int(number) <= 10000:
+    number = part_number(request.params.get("partNumber", ""))
+    if number is None:
         raise err.S3Error(400, "InvalidArgument", "Part number must be an integer between 1 "
-                          "and 10000, inclusive")
+                          "and 10000, inclusive", extra=(("ArgumentName", "partNumber"),))
     etag = service.layer.etag(request.body)
-    upload.parts[int(number)] = (request.body, etag)
+    upload.parts[number] = (request.body, etag)
     return Response(200, [("ETag", etag)])
 
 
@@ -126,8 +140,8 @@ def complete_upload(service: Service, request: Request, principal: str | None) -
     chosen = []
     for part in parse_root(request.body, "CompleteMultipartUpload"):
         values = {child.tag.rpartition("}")[2]: (child.text or "").strip() for child in part}
-        number, etag = values.get("PartNumber", ""), values.get("ETag", "")
-        stored = upload.parts.get(int(number)) if number.isdigit() else None
+        number, etag = part_number(values.get("PartNumber", "")), values.get("ETag", "")
+        stored = upload.parts.get(number) if number is not None else None
         if stored is None or stored[1].strip('"') != etag.strip('"'):
             raise err.S3Error(400, "InvalidPart", "One or more of the specified parts could not "
                               "be found.  The part may not have been uploaded, or the specified "

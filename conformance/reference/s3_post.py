@@ -12,6 +12,7 @@ import base64
 import binascii
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
@@ -81,14 +82,18 @@ def _check_policy(policy: str, fields: dict[str, str], size: int, now: float) ->
         document = json.loads(base64.b64decode(policy, validate=True))
         expiration = document["expiration"]
         conditions = document.get("conditions", [])
-    except (binascii.Error, ValueError, KeyError, TypeError):
+    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         raise err.S3Error(400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.") from None
+    if not isinstance(conditions, list):
+        raise err.S3Error(400, "InvalidPolicyDocument", "Invalid Policy: Invalid 'conditions' "
+                          "value.")
     try:
         expires = datetime.fromisoformat(expiration.replace("Z", "+00:00"))
-    except (AttributeError, ValueError):
+        expires_at = expires.replace(tzinfo=expires.tzinfo or timezone.utc).timestamp()
+    except (AttributeError, ValueError, OverflowError):
         raise err.S3Error(400, "InvalidPolicyDocument",
                           "Invalid Policy: Invalid 'expiration' value.") from None
-    if expires.replace(tzinfo=expires.tzinfo or timezone.utc).timestamp() < now:
+    if expires_at < now:
         raise _invalid("Policy expired.")
     covered = {"bucket"}
     for condition in conditions:
@@ -111,8 +116,9 @@ def _check_condition(condition: object, fields: dict[str, str], size: int) -> se
         raise err.S3Error(400, "InvalidPolicyDocument", "Invalid Policy: Invalid Condition.")
     op, subject, value = condition
     if op == "content-length-range":
-        if not int(subject) <= size <= int(value):
-            raise err.S3Error(400, "EntityTooLarge" if size > int(value) else "EntityTooSmall",
+        low, high = _bound(subject), _bound(value)
+        if not low <= size <= high:
+            raise err.S3Error(400, "EntityTooLarge" if size > high else "EntityTooSmall",
                               "Your proposed upload is outside the content-length-range of "
                               "the policy.")
         return set()
@@ -122,3 +128,13 @@ def _check_condition(condition: object, fields: dict[str, str], size: int) -> se
                                             not actual.startswith(str(value))):
         raise failed
     return {name}
+
+
+def _bound(value: object) -> int:
+    """A content-length-range bound: a JSON integer, or a string of at most 20 ASCII digits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,20}", value):
+        return int(value)
+    raise err.S3Error(400, "InvalidPolicyDocument", "Invalid Policy: Invalid "
+                      "content-length-range condition.")

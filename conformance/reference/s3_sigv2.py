@@ -9,6 +9,7 @@ would otherwise take from the clock); the string to sign and the HMAC are botoco
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -87,7 +88,7 @@ def verify_header(request: Request, credentials: Mapping[str, str], header: str,
     amz_date, date = request.header("x-amz-date"), request.header("Date") or ""
     try:
         signed_at = parsedate_to_datetime(amz_date or date).timestamp()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, IndexError):
         raise err.access_denied("AWS authentication requires a valid Date or x-amz-date "
                                 "header") from None
     if abs(now - signed_at) > MAX_SKEW_SECONDS:
@@ -102,7 +103,7 @@ def verify_query(request: Request, credentials: Mapping[str, str], now: float) -
     params = request.params
     access_key_id, expires = params.get("AWSAccessKeyId", ""), params.get("Expires", "")
     secret = _secret(credentials, access_key_id)
-    if not expires.isdigit():
+    if not re.fullmatch(r"[0-9]{1,12}", expires):  # "²".isdigit() is true; int() is not
         raise err.access_denied("Query-string authentication requires the Signature, Expires "
                                 "and AWSAccessKeyId parameters")
     if now > int(expires):

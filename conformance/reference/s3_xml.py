@@ -7,18 +7,14 @@ codes and messages come from s3_errors.
 
 from __future__ import annotations
 
-import re
 from xml.etree.ElementTree import Element
-from xml.sax.saxutils import escape
-
-import defusedxml
-import defusedxml.ElementTree as SafeET
 
 from ..cases.model import CorsConfig, CorsRule
 from . import s3_errors as err
 from .cors import ALLOWED_METHODS
 from .errors import OssError
 from .store import StoredCors
+from .xml_codec import max_age, parse_untrusted, xml_text
 
 MAX_BODY = 64 * 1024  # S3 PutBucketCors: "up to 64 KB"
 MAX_RULES = 100  # S3 PutBucketCors: "up to 100 rules"
@@ -39,11 +35,8 @@ def _text(element: Element) -> str:
 
 def parse_root(body: bytes, name: str) -> Element:
     """The document element, which must be `name` (any namespace); MalformedXML otherwise."""
-    try:
-        root = SafeET.fromstring(body)
-    except (SafeET.ParseError, defusedxml.DefusedXmlException):
-        raise err.malformed_xml() from None
-    if _local(root.tag) != name:
+    root = parse_untrusted(body)
+    if root is None or _local(root.tag) != name:
         raise err.malformed_xml()
     return root
 
@@ -75,8 +68,8 @@ def _parse_rule(rule: Element) -> tuple[CorsRule, str | None]:
             raise err.malformed_xml()
         values[tag].append(_text(child))
     origins, methods = values["AllowedOrigin"], values["AllowedMethod"]
-    ids, max_age = values["ID"], values["MaxAgeSeconds"]
-    if not origins or not methods or len(ids) > 1 or len(max_age) > 1:
+    ids, max_age_values = values["ID"], values["MaxAgeSeconds"]
+    if not origins or not methods or len(ids) > 1 or len(max_age_values) > 1:
         raise err.malformed_xml()
     for method in methods:
         if method not in ALLOWED_METHODS:  # snapshot put-cors-exc: exact, upper-case
@@ -95,19 +88,20 @@ def _parse_rule(rule: Element) -> tuple[CorsRule, str | None]:
     if ids and len(ids[0]) > MAX_ID:
         raise err.S3Error(400, "InvalidArgument",
                           "ID length should not exceed allowed limit of 255")
-    if max_age and not re.fullmatch(r"[0-9]+", max_age[0]):
+    seconds = max_age(max_age_values[0]) if max_age_values else None
+    if max_age_values and seconds is None:
         raise err.malformed_xml()
     # S3 keeps AllowedHeader's case (snapshot get-bucket-cors-casing); an empty AllowedOrigin is
     # stored as given (snapshot get-cors-empty).
     return CorsRule(allowed_origins=tuple(origins), allowed_methods=tuple(methods),
                     allowed_headers=tuple(h for h in values["AllowedHeader"] if h),
                     expose_headers=tuple(e for e in values["ExposeHeader"] if e),
-                    max_age_seconds=int(max_age[0]) if max_age else None), ids[0] if ids else None
+                    max_age_seconds=seconds), ids[0] if ids else None
 
 
 def element(tag: str, text: str) -> str:
     """`<tag>text</tag>`, escaped."""
-    return f"<{tag}>{escape(text)}</{tag}>"
+    return f"<{tag}>{xml_text(text)}</{tag}>"
 
 
 def document(root: str, inner: list[str]) -> bytes:

@@ -17,13 +17,13 @@ from types import TracebackType
 from . import errors
 from .messages import Request, Response, resolve_target, split_query
 from .service import Service
+from .transport import BODY_DEADLINE_S, MAX_BODY_BYTES, BodyReader, safe_header_value
+
+__all__ = ["MAX_BODY_BYTES", "ReferenceServer"]
 
 log = logging.getLogger(__name__)
-MAX_BODY_BYTES = 64 * 1024 * 1024  # an in-memory test double, not a storage system
-
-
-class _BodyTooLarge(Exception):
-    pass
+LINGER_S = 1.0  # how long a closing connection may still be drained
+LINGER_BYTES = 4 * 1024 * 1024
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -31,9 +31,11 @@ class _HTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True  # a forgotten stop() must never hang interpreter exit
 
-    def __init__(self, address: tuple[str, int], service: Service, latency_s: float) -> None:
+    def __init__(self, address: tuple[str, int], service: Service, latency_s: float,
+                 body_deadline_s: float) -> None:
         self.service = service
         self.latency_s = latency_s
+        self.body_deadline_s = body_deadline_s
         self.request_count = 0
         self._lock = threading.Lock()
         self._connections: set[socket.socket] = set()
@@ -51,7 +53,8 @@ class _HTTPServer(ThreadingHTTPServer):
     def shutdown_request(self, request: socket.socket) -> None:
         with self._lock:
             self._connections.discard(request)
-        super().shutdown_request(request)
+        _linger(request)
+        self.close_request(request)
 
     def knock(self) -> None:
         """Connect to the listening socket once, so a waiting select() in serve_forever returns."""
@@ -72,6 +75,25 @@ class _HTTPServer(ThreadingHTTPServer):
     def handle_error(self, request: socket.socket, client_address: tuple[str, int]) -> None:
         # Clients that hang up mid-answer are normal in tests; keep stderr clean.
         log.debug("connection from %s ended with an error", client_address, exc_info=True)
+
+
+def _linger(conn: socket.socket) -> None:
+    """Half-close, then drain what the client still sends (bounded) before the socket closes.
+
+    Closing with unread bytes (an early 4xx to a request whose body was not read) makes the
+    kernel send a reset, which can destroy the answer before the client reads it.
+    """
+    try:
+        conn.shutdown(socket.SHUT_WR)
+        conn.settimeout(LINGER_S)
+        deadline, drained = time.monotonic() + LINGER_S, 0
+        while drained < LINGER_BYTES and time.monotonic() < deadline:
+            data = conn.recv(64 * 1024)
+            if not data:
+                return
+            drained += len(data)
+    except OSError:
+        pass  # reset, timed out or already closed: nothing more to protect
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -98,38 +120,27 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("%s " + format, self.address_string(), *args)
 
     def _read_body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            return self._read_chunked()
+        reader = BodyReader(self.rfile, self.connection, self.server.body_deadline_s)
         try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = 0
-        if length > MAX_BODY_BYTES:
-            raise _BodyTooLarge
-        return self.rfile.read(length) if length > 0 else b""
+            return reader.read(self._joined("Transfer-Encoding"),
+                               self._joined("Content-Length"))
+        finally:
+            self.connection.settimeout(self.timeout)  # back to the keep-alive idle timeout
 
-    def _read_chunked(self) -> bytes:
-        chunks, total = [], 0
-        while True:
-            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                while self.rfile.readline().strip():  # trailers
-                    pass
-                return b"".join(chunks)
-            total += size
-            if total > MAX_BODY_BYTES:
-                raise _BodyTooLarge
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline()
+    def _joined(self, name: str) -> str | None:
+        values = self.headers.get_all(name)
+        return ", ".join(values) if values else None
 
     def _serve(self) -> None:
         self.server.count_request()
+        if self.request_version == "HTTP/0.9":
+            self.request_version = "HTTP/1.0"  # answer with a status line and headers anyway
         path, _, query = self.path.partition("?")
         failure = None
         try:
             body = self._read_body()
-        except (_BodyTooLarge, ValueError):
-            body, failure = b"", errors.entity_too_large()
+        except errors.OssError as refused:
+            body, failure = b"", refused
             self.close_connection = True  # the unread body makes the connection unusable
         bucket, key = resolve_target(self.headers.get("Host") or "", path)
         request = Request(self.command, path, split_query(query), tuple(self.headers.items()),
@@ -139,10 +150,21 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(self.server.latency_s)
         self._write(response)
 
+    def send_error(self, code: int, message: str | None = None,
+                   explain: str | None = None) -> None:
+        """The stdlib's protocol refusals (request line, headers, method) in the dialect's shape."""
+        refusal = _protocol_refusal(code, message)
+        self.close_connection = True
+        if self.request_version in ("", "HTTP/0.9"):
+            self.request_version = "HTTP/1.0"
+        method = self.command if self.command in _METHODS else "GET"
+        request = Request(method, "/", (), (), b"", None, None)
+        self._write(self.server.service.handle(request, refusal))
+
     def _write(self, response: Response) -> None:
         self.send_response(response.status)  # also sends Server and Date
         for name, value in response.headers:
-            self.send_header(name, value)
+            self.send_header(name, safe_header_value(value))
         if response.status not in (204, 304):
             length = response.content_length
             length = len(response.body) if length is None else length
@@ -155,6 +177,21 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = _serve
 
 
+_METHODS = ("GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS", "PATCH")
+
+
+def _protocol_refusal(code: int, message: str | None) -> errors.OssError:
+    """What http.server refused, as a 4xx: 501 (unknown method) and 505 (version) included."""
+    if code == 501:
+        return errors.method_not_allowed()
+    if code == 431:
+        return errors.OssError(400, "RequestHeaderSectionTooLarge",
+                               "Your request header section exceeds the maximum allowed size.")
+    if code == 414:
+        return errors.OssError(400, "KeyTooLongError", "Your key is too long.")
+    return errors.OssError(400, "BadRequest", "An error occurred when parsing the HTTP request.")
+
+
 DEFAULT_REGION = {"oss": "cn-hangzhou", "s3": "us-east-1"}
 
 
@@ -163,11 +200,12 @@ class ReferenceServer:
 
     credentials maps AccessKeyId to secret; only they can sign. latency_ms delays every answer to
     simulate a remote endpoint. dialect is "oss" (default) or "s3"; region defaults by dialect.
+    body_deadline_s bounds the time a request body may take to arrive (RequestTimeout after).
     """
 
     def __init__(self, credentials: Mapping[str, str] | None = None, host: str = "127.0.0.1",
                  port: int = 0, region: str | None = None, latency_ms: float = 0,
-                 dialect: str = "oss") -> None:
+                 dialect: str = "oss", body_deadline_s: float = BODY_DEADLINE_S) -> None:
         if dialect not in DEFAULT_REGION:
             raise ValueError(f"unknown dialect {dialect!r}: expected oss or s3")
         self.host = host
@@ -176,6 +214,7 @@ class ReferenceServer:
         self._requested_port = port
         self._service = Service(credentials or {}, self.region, dialect=dialect)
         self._latency_s = max(latency_ms, 0) / 1000
+        self._body_deadline_s = body_deadline_s
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -203,7 +242,8 @@ class ReferenceServer:
         """Bind and serve in a background thread; returns self."""
         if self._httpd is not None:
             raise RuntimeError("the reference server is already started")
-        self._httpd = _HTTPServer((self.host, self._requested_port), self._service, self._latency_s)
+        self._httpd = _HTTPServer((self.host, self._requested_port), self._service, self._latency_s,
+                                  self._body_deadline_s)
         self._thread = threading.Thread(target=self._httpd.serve_forever,
                                         kwargs={"poll_interval": 0.1},
                                         name=f"{self.dialect}-reference-{self.port}", daemon=True)

@@ -87,13 +87,12 @@ class Service:
         if request.bucket is None:
             if request.method == "GET":
                 return self.list_buckets(request, principal)
-            raise errors.not_implemented(f"{request.method} on the service root")
+            raise errors.method_not_allowed()
         scope = "bucket" if request.key is None else "object"
         sub = next((s for s in SUBRESOURCES if s in request.params), None)
         handler = self.routes.get((request.method, scope, sub))
-        if handler is None:
-            suffix = f"?{sub} " if sub else ""
-            raise errors.not_implemented(f"{request.method} {suffix}on a {scope}")
+        if handler is None:  # garbage methods and sub-resources this endpoint does not serve
+            raise errors.method_not_allowed()
         self.layer.check_integrity(request, handler.__name__)
         return handler(self, request, principal)
 

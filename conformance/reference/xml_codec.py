@@ -22,6 +22,34 @@ DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 _RULE_CHILDREN = ("AllowedOrigin", "AllowedMethod", "AllowedHeader", "ExposeHeader",
                   "MaxAgeSeconds")
 _EXPOSE_FORBIDDEN = set("*<>&'\"")  # OSS-49
+MAX_AGE_LIMIT = 2**31 - 1  # the schema's xs:int; a larger number is not a valid document
+# Characters XML 1.0 cannot carry at all (keys and header values echoed in bodies may hold them).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# What a hostile body's declaration or bytes can make expat or its codec lookup raise.
+PARSE_ERRORS = (SafeET.ParseError, defusedxml.DefusedXmlException, LookupError, ValueError)
+
+
+def parse_untrusted(body: bytes) -> Element | None:
+    """The document element of an untrusted body, or None when it is not well-formed XML.
+
+    No entities, no DTD (defusedxml); an unknown or multi-byte `encoding=` is refused too.
+    """
+    try:
+        return SafeET.fromstring(body)
+    except PARSE_ERRORS:
+        return None
+
+
+def max_age(value: str) -> int | None:
+    """A MaxAgeSeconds text as a number, or None when it is not an xs:int of ASCII digits."""
+    if not re.fullmatch(r"[0-9]{1,10}", value) or int(value) > MAX_AGE_LIMIT:
+        return None
+    return int(value)
+
+
+def xml_text(text: str) -> str:
+    """`text` escaped for an element, with XML-invalid characters replaced by U+FFFD."""
+    return escape(_NOT_XML.sub("\ufffd", text))
 
 
 def _local(tag: str) -> str:
@@ -41,11 +69,8 @@ def parse_cors(body: bytes) -> CorsConfig:
     """
     if len(body) > MAX_BODY:
         raise errors.invalid_argument("The CORS configuration body exceeds 16 KB.")
-    try:
-        root = SafeET.fromstring(body)
-    except (SafeET.ParseError, defusedxml.DefusedXmlException):
-        raise errors.malformed_xml() from None
-    if _local(root.tag) != "CORSConfiguration":
+    root = parse_untrusted(body)
+    if root is None or _local(root.tag) != "CORSConfiguration":
         raise errors.malformed_xml()
     rules, varies = [], []
     for child in root:
@@ -97,15 +122,24 @@ def _parse_rule(rule: Element) -> CorsRule:
     if any(_EXPOSE_FORBIDDEN & set(e) for e in expose):
         raise errors.invalid_argument("ExposeHeader must not contain *, <, >, &, ' or \".",
                                       "0034-00000013")  # OSS-49
-    if max_age and not re.fullmatch(r"[0-9]+", max_age[0]):
-        raise errors.malformed_xml()
+    seconds = max_age_of(max_age)
     return CorsRule(allowed_origins=tuple(origins), allowed_methods=tuple(methods),
                     allowed_headers=tuple(headers), expose_headers=tuple(expose),
-                    max_age_seconds=int(max_age[0]) if max_age else None)
+                    max_age_seconds=seconds)
+
+
+def max_age_of(values: list[str]) -> int | None:
+    """The rule's MaxAgeSeconds (None when absent); MalformedXML when not an xs:int."""
+    if not values:
+        return None
+    seconds = max_age(values[0])
+    if seconds is None:
+        raise errors.malformed_xml()
+    return seconds
 
 
 def _element(tag: str, text: str) -> str:
-    return f"<{tag}>{escape(text)}</{tag}>"
+    return f"<{tag}>{xml_text(text)}</{tag}>"
 
 
 def serialize_cors(config: CorsConfig) -> bytes:

@@ -1,0 +1,159 @@
+"""Bounded reading of request bodies, and header values made safe to send back.
+
+A client's body is read under three bounds: MAX_BODY_BYTES in total (a larger announced or
+chunked size is refused before it is read), MAX_CHUNK_LINE bytes per chunk-size or trailer line,
+and one deadline for the whole body (a dripping or endless body ends in RequestTimeout, whatever
+the pace of its bytes). Every refusal is an `errors.OssError` with a 4xx status (501 for a
+Transfer-Encoding other than chunked, as AWS answers) that the dialect layer puts in its shape;
+the connection is then closed, since the rest of the body was not read.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+from io import BufferedReader
+from urllib.parse import quote
+
+from . import errors
+
+MAX_BODY_BYTES = 64 * 1024 * 1024  # an in-memory test double, not a storage system
+MAX_CHUNK_LINE = 4096  # a chunk-size line with extensions, or one trailer line
+MAX_TRAILERS = 100
+BODY_DEADLINE_S = 30.0  # the whole body, from its first byte to its last
+_READ_SIZE = 64 * 1024
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
+_DECIMAL = re.compile(r"[0-9]{1,20}")
+# Characters a header value may not carry out: controls (CR/LF would split the header) and
+# anything latin-1 cannot encode. They leave percent-encoded, as UTF-8.
+_UNSAFE_HEADER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]")
+
+
+def incomplete_body() -> errors.OssError:
+    """The body ended before its announced length or last chunk (AWS, OSS: IncompleteBody)."""
+    return errors.OssError(400, "IncompleteBody", "You did not provide the number of bytes "
+                           "specified by the Content-Length HTTP header.")
+
+
+def request_timeout() -> errors.OssError:
+    """The body was not received within the deadline (AWS and OSS: RequestTimeout)."""
+    return errors.OssError(400, "RequestTimeout", "Your socket connection to the server was not "
+                           "read from or written to within the timeout period. Idle connections "
+                           "will be closed.")
+
+
+def bad_chunk(why: str) -> errors.OssError:
+    """Chunked framing that is not HTTP/1.1's."""
+    return errors.OssError(400, "InvalidArgument", f"Invalid chunked transfer encoding: {why}.")
+
+
+def invalid_content_length(value: str) -> errors.OssError:
+    """A Content-Length that is not one decimal number."""
+    return errors.OssError(400, "InvalidArgument", "Content-Length must be a decimal number of "
+                           "bytes.", extra=(("ArgumentName", "Content-Length"),
+                                            ("ArgumentValue", safe_header_value(value)[:200])))
+
+
+def unsupported_transfer_encoding(value: str) -> errors.OssError:
+    """A Transfer-Encoding other than chunked: AWS's 501 NotImplemented, naming the header."""
+    return errors.OssError(501, "NotImplemented", "A header you provided implies functionality "
+                           "that is not implemented", extra=(("Header", "Transfer-Encoding"),))
+
+
+def safe_header_value(value: str) -> str:
+    """`value` with controls and non-latin-1 characters percent-encoded (UTF-8)."""
+    if not _UNSAFE_HEADER.search(value):
+        return value
+    return _UNSAFE_HEADER.sub(lambda m: quote(m.group(), safe=""), value)
+
+
+class BodyReader:
+    """Reads one request body from a keep-alive socket under the size cap and the deadline."""
+
+    def __init__(self, rfile: BufferedReader, connection: socket.socket,
+                 deadline_s: float = BODY_DEADLINE_S, cap: int = MAX_BODY_BYTES) -> None:
+        self.rfile = rfile
+        self.connection = connection
+        self.deadline = time.monotonic() + deadline_s
+        self.cap = cap
+
+    def read(self, transfer_encoding: str | None, content_length: str | None) -> bytes:
+        """The body framed by these headers (Transfer-Encoding wins, as RFC 9112 §6.3 says)."""
+        if transfer_encoding is not None:
+            codings = [c.strip().lower() for c in transfer_encoding.split(",") if c.strip()]
+            if codings != ["chunked"]:
+                raise unsupported_transfer_encoding(transfer_encoding)
+            return self._chunked()
+        if content_length is None:
+            return b""
+        values = {v.strip() for v in content_length.split(",")}
+        value = values.pop() if len(values) == 1 else ""
+        if not _DECIMAL.fullmatch(value):
+            raise invalid_content_length(content_length)
+        if int(value) > self.cap:
+            raise errors.entity_too_large()
+        return self._exact(int(value))
+
+    def _wait(self) -> None:
+        # The socket timeout of the next raw read is what is left of the deadline.
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise request_timeout()
+        self.connection.settimeout(left)
+
+    def _exact(self, size: int) -> bytes:
+        parts, left = [], size
+        try:
+            while left:
+                self._wait()
+                data = self.rfile.read1(min(left, _READ_SIZE))
+                if not data:
+                    raise incomplete_body()
+                parts.append(data)
+                left -= len(data)
+        except TimeoutError:
+            raise request_timeout() from None
+        return b"".join(parts)
+
+    def _line(self) -> bytes:
+        """One CRLF- (or LF-) ended line, at most MAX_CHUNK_LINE bytes, without its end."""
+        line = b""
+        try:
+            while True:
+                self._wait()
+                ahead = self.rfile.peek(1)[:MAX_CHUNK_LINE + 2]
+                if not ahead:
+                    raise incomplete_body()
+                end = ahead.find(b"\n")
+                taken = self.rfile.read(len(ahead) if end < 0 else end + 1)
+                line += taken
+                if end >= 0:
+                    return line.rstrip(b"\r\n")
+                if len(line) > MAX_CHUNK_LINE:
+                    raise bad_chunk("a chunk-size or trailer line is too long")
+        except TimeoutError:
+            raise request_timeout() from None
+
+    def _chunked(self) -> bytes:
+        chunks, total = [], 0
+        while True:
+            size_field = self._line().split(b";")[0].strip()
+            if not _CHUNK_SIZE.fullmatch(size_field):
+                raise bad_chunk("a chunk size must be hexadecimal digits")
+            size = int(size_field, 16)
+            if size == 0:
+                self._trailers()
+                return b"".join(chunks)
+            total += size
+            if total > self.cap:
+                raise errors.entity_too_large()
+            chunks.append(self._exact(size))
+            if self._line():
+                raise bad_chunk("a chunk's data must be followed by CRLF")
+
+    def _trailers(self) -> None:
+        for _ in range(MAX_TRAILERS):
+            if not self._line():
+                return
+        raise bad_chunk("too many trailer lines")
