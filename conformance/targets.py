@@ -134,6 +134,19 @@ def sequence_cors(case: Case, index: int, dialect: str) -> CorsConfig | None:
     return current
 
 
+def step_server_cors_reason(target: Target, case: Case, index: int,
+                            dialect: str) -> str | None:
+    """`server_cors_reason` for step `index` of `case`: probes only, in the state it runs in."""
+    step = case.preflights[index]
+    if target.server_cors is None or step.action != "probe":
+        return None
+    sent = {name.lower() for name, _ in step.request.raw_headers or ()}
+    if step.request.origin is None and "origin" not in sent:
+        return None  # no Origin, no CORS request: a server-wide grant does not answer it
+    cors = sequence_cors(case, index, dialect) if case.sequence else case.cors
+    return server_cors_reason(target, cors, step.request.bucket)
+
+
 def resolve_credentials(target: Target, environ: dict[str, str] | None = None) -> Credentials:
     """Read the target's credentials from the environment, never from case files."""
     env = os.environ if environ is None else environ

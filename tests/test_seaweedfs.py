@@ -20,7 +20,12 @@ from conformance.cases.loader import build_config
 from conformance.cases.model import CorsRule
 from conformance.cli import ExitStatus
 from conformance.errors import TargetError
-from conformance.targets import Target, sequence_cors, server_cors_reason
+from conformance.targets import (
+    Target,
+    sequence_cors,
+    server_cors_reason,
+    step_server_cors_reason,
+)
 from conformance.targets_file import load_targets
 from tests.targets import seaweedfs
 from tests.targets.named import name_target, run_named
@@ -29,6 +34,10 @@ from tests.targets.servers import REPO, Server
 NAME = "seaweedfs"
 EXPECTATIONS = REPO / "expectations" / "seaweedfs.yaml"
 NO_CONFIG = "cases/errors/no-cors-configuration.yaml"
+# Where the corpus asks about unconfigured or missing buckets (or deletes a configuration).
+GRANT_FILES = ("cases/errors/", "cases/actual-requests/without-cors-configuration.yaml",
+               "cases/headers/", "cases/delete-bucket-cors/", "cases/sequences/",
+               "cases/put-bucket-cors/", "cases/get-bucket-cors/")
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +75,11 @@ def test_with_the_grant_declared_the_corpus_passes_with_its_known_deviations(
     assert code == ExitStatus.OK, {k: v[:5] for k, v in classes.items()}
     assert set(classes) <= {"pass", "known deviation", "skipped"}
     assert len(classes["pass"]) > len(classes.get("known deviation", [])) > 0
+    granted = {r["nodeid"] for r in doc["items"]
+               if "server_cors in targets.yaml" in (r.get("skip_reason") or "")}
+    assert f"{NO_CONFIG}::a well-formed preflight is refused with AccessForbidden[s3]" in granted
+    assert any("missing-bucket" in n for n in granted)
+    assert all(n.startswith(GRANT_FILES) for n in granted), sorted(granted)
 
 
 def test_without_the_grant_the_corpus_passes_with_the_same_file(
@@ -118,6 +132,16 @@ def test_server_cors_reason_names_the_grant_only_where_it_answers() -> None:
     assert "without a CORS configuration" in server_cors_reason(declared, after, "provisioned")
     assert "missing bucket" in server_cors_reason(declared, before, "missing")
     assert server_cors_reason(plain, after, "missing") is None
+    # Per step: a sequence's state decides, and a request without Origin is never affected.
+    assert step_server_cors_reason(declared, case, steps[
+        "the origin the deleted rule granted is refused"], "s3") is not None
+    assert step_server_cors_reason(declared, case, steps[
+        "the configuration grants its origin before the delete"], "s3") is None
+    no_config = load_case(REPO / NO_CONFIG)
+    reasons = {p.name: step_server_cors_reason(declared, no_config, i, "s3")
+               for i, p in enumerate(no_config.preflights)}
+    assert reasons["a well-formed preflight is refused with AccessForbidden"]
+    assert reasons["a preflight without Origin is a 400 or a 403 but never a grant"] is None
 
 
 def seaweedfs_rule() -> CorsRule:
