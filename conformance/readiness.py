@@ -28,6 +28,7 @@ from .errors import ProvisioningError, TargetUnusable
 
 FIRST_DELAY_S = 0.02  # the first poll goes out at once; the next after 20 ms, then doubling
 MAX_DELAY_S = 0.5  # fine enough to measure propagation in tenths of a second
+STEP_MIN_S = 5.0  # a sequence step waits at least this long for its change to show
 UNKNOWN: Any = object()  # what GetBucketCors shows, when nothing tells
 
 
@@ -135,15 +136,34 @@ def same_state(result: CallResult, seen: CorsConfig | None, before: Any, rules_o
 
 
 def raw_config(body: bytes) -> Any:
-    """The configuration a raw PutBucketCors body states by the reference's reading, or UNKNOWN."""
-    from .reference.errors import OssError
-    from .reference.xml_codec import parse_cors
+    """The configuration a raw PutBucketCors body states, read leniently; else UNKNOWN.
+
+    The target accepted it, so no limit of the reference applies (S3 takes 64 KB, OSS 16 KB);
+    only what a rule lists is read, for the wait to know what to look for.
+    """
+    from .cors_tree import parse_tree
 
     try:
-        parsed = parse_cors(body)
-    except (OssError, ValueError):
+        root = parse_tree(body)[1]
+        rules = tuple(_raw_rule(c[1]) for c in root if c[0] == "CORSRule")
+        vary = [c[1] for c in root if c[0] == "ResponseVary"]
+    except (ValueError, TypeError, IndexError):
         return UNKNOWN
-    return getattr(parsed, "config", parsed)  # a stored form may carry rule IDs besides
+    if not rules:  # a configuration without rules means nothing a wait could look for
+        return UNKNOWN
+    return CorsConfig(rules=rules, response_vary=vary[0].lower() == "true" if vary else None)
+
+
+def _raw_rule(children: list) -> CorsRule:
+    """A CORSRule's children ([tag, text] pairs); TypeError/ValueError when it is no rule."""
+    def texts(tag: str) -> tuple[str, ...]:
+        return tuple(text for name, text in children if name == tag and isinstance(text, str))
+
+    ages = texts("MaxAgeSeconds")
+    return CorsRule(allowed_origins=texts("AllowedOrigin"), allowed_methods=texts("AllowedMethod"),
+                    allowed_headers=texts("AllowedHeader"), expose_headers=texts("ExposeHeader"),
+                    max_age_seconds=int(ages[0]) if ages else None,
+                    id=(texts("ID") or (None,))[0])  # kept, though no part of the meaning
 
 
 class Watch:
@@ -157,17 +177,22 @@ class Watch:
         self.shown: Any = UNKNOWN  # the configuration last shown (None: none)
         self.unusable: TargetUnusable | None = None  # kept: every later change meets it
         self.blind = False  # GetBucketCors is not implemented: nothing to wait on
+        self.slowest_s = 0.0  # the longest a change took to show in this run
 
     def wait(self, wanted: CorsConfig | None, acked: float, operation: str,
-             changed_will_do: bool = False) -> Propagation | None:
+             step: bool = False) -> Propagation | None:
         """Poll GetBucketCors until it shows `wanted` (None: no configuration), within a bound.
 
-        `acked`: when the change was acknowledged (time.monotonic). `changed_will_do`: a
-        sequence step needs only to see its change, whatever the target made of it (the step
-        after it judges that). Still showing the rules from before the change when the bound
-        passes means the target does not apply changes: TargetUnusable, one line, kept; so
-        does a GetBucketCors that never answers readably. None: GetBucketCors is not
-        implemented (501), so no change can be watched (nor waited for) on this target.
+        `acked`: when the change was acknowledged (time.monotonic). Still showing the rules
+        from before when the bound passes means the target does not apply changes; a
+        GetBucketCors that never answers readably means none can be seen: either is
+        TargetUnusable, one line, kept. None: GetBucketCors is not implemented (501), so
+        nothing can be waited on.
+
+        `step`: a sequence step, which puts edge cases a target may store its own way or
+        accept and ignore. Seeing any change will do (the steps after it judge what), the
+        bound follows this run's slowest change (see step_bound), and running out of it is
+        no error: None.
         """
         if self.unusable:
             raise self.unusable
@@ -186,16 +211,19 @@ class Watch:
                 return result.code == "NoSuchCORSConfiguration"
             if result.ok and in_effect(seen, wanted):
                 return True
-            return changed_will_do and before is not UNKNOWN and readable(result) and not (
+            return step and before is not UNKNOWN and readable(result) and not (
                 same_state(result, seen, before, rules_only=False))
 
-        visible, polls = poll(shows_it, self.timeout_s)
+        bound = self.step_bound() if step else self.timeout_s
+        visible, polls = poll(shows_it, bound)
         result, seen = last
         self.shown = state_of(result, seen)
-        if self.blind:
+        if self.blind or (step and not visible):
             return None
         if visible:
-            return Propagation((time.monotonic() - acked) * 1000, polls)
+            took = Propagation((time.monotonic() - acked) * 1000, polls)
+            self.slowest_s = max(self.slowest_s, took.ms / 1000)
+            return took
         if not answered[0]:
             self.unusable = TargetUnusable(
                 f"after {operation}, GetBucketCors answered {_answer(result)} for "
@@ -203,6 +231,14 @@ class Watch:
                 "the run stops here", target=self.target)
             raise self.unusable
         raise self._not_shown(wanted, before, result, seen, operation)
+
+    def step_bound(self) -> float:
+        """How long a step waits: 4x this run's slowest change, at least STEP_MIN_S.
+
+        A step the target accepted and ignored never shows; waiting the full bound for each
+        would be the minutes of waiting a readiness check must not cost.
+        """
+        return min(self.timeout_s, max(STEP_MIN_S, 4 * self.slowest_s))
 
     def _not_shown(self, wanted: CorsConfig | None, before: Any, result: CallResult,
                    seen: CorsConfig | None, operation: str) -> ProvisioningError | TargetUnusable:

@@ -365,15 +365,12 @@ class Runner:
         """A step changed the configuration: wait until GetBucketCors shows the change.
 
         What follows (a preflight, a GetBucketCors step) is judged only once it can see it.
-        A change that shows otherwise than sent is for the next step to judge, not an error.
+        A change that shows otherwise than sent, or not at all, is for the next step to judge.
         """
-        if wanted is UNKNOWN:  # a raw body only the target understood: nothing to wait for
+        if wanted is UNKNOWN:  # a body not even the suite can read: nothing to wait for
             self._watch.shown = UNKNOWN
             return
-        try:
-            self._watch.wait(wanted, time.monotonic(), operation, changed_will_do=True)
-        except ProvisioningError:  # TargetUnusable is not one: it goes on up and stops the run
-            pass  # the steps after this one judge what the target shows
+        self._watch.wait(wanted, time.monotonic(), operation, step=True)
 
     def _touch(self) -> None:
         """A step is about to change the configuration: forget what was provisioned."""

@@ -214,12 +214,17 @@ def test_poll_backs_off_from_small_delays_and_is_bounded():
 
 
 @pytest.fixture
-def lagging(canary):
+def lagging(canary, monkeypatch):
     """A target that applies every CORS change 1.5 s late (or, with lag None, never)."""
-    def start(lag_s, refuse=None):
-        ref = ReferenceServer(credentials={CANARY_KEY: CANARY_SECRET}).start()
-        shadow = ReferenceServer(credentials={CANARY_KEY: CANARY_SECRET}).start()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", CANARY_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", CANARY_SECRET)
+
+    def start(lag_s, refuse=None, dialect="oss"):
+        keys = {CANARY_KEY: CANARY_SECRET}
+        ref = ReferenceServer(credentials=keys, dialect=dialect).start()
+        shadow = ReferenceServer(credentials=keys, dialect=dialect).start()
         proxy = LaggingProxy(ref.endpoint, shadow.endpoint, lag_s, refuse).__enter__()
+        proxy.region = ref.region
         started.append((ref, shadow, proxy))
         return proxy
 
@@ -253,10 +258,12 @@ def run_cli(*argv):
     return code, out.getvalue(), time.monotonic() - start
 
 
+@pytest.mark.parametrize("dialect", ["oss", "s3"])
 def test_a_corpus_run_on_a_target_lagging_1_5_s_after_every_change_has_no_failure(
-        lagging, tmp_path):
-    proxy = lagging(1.5)
+        dialect, lagging, tmp_path):
+    proxy = lagging(1.5, dialect=dialect)
     code, out, _ = run_cli("run", "-q", "-n", "2", "--endpoint", proxy.endpoint,
+                           "--dialect", dialect, "--region", proxy.region,
                            "--reports", str(tmp_path))
     assert code == ExitStatus.OK, out[-3000:]
     doc = json.loads((tmp_path / "results.json").read_text())
