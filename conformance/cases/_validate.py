@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
-import warnings
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CaseFormatError
-from ._limits import MAX_REGEX_CHARS, MAX_REGEX_NESTING, MAX_REGEX_REPEAT
+from ._limits import MAX_ERRORS
+from ._regex import regex_errors
 from ._yaml import Path, format_path, line_of
+
+__all__ = ["did_you_mean", "regex_errors", "schema", "schema_errors"]
 
 if TYPE_CHECKING:  # jsonschema is imported only to explain a failure (about 50 ms): every
     # process, xdist workers included, validates valid files with jsonschema-rs alone
@@ -76,9 +78,49 @@ def schema_errors(
     fast = _fast(name)
     if fast is not None and fast.is_valid(data):
         return []
-    errors = _unexplained([_most_specific(e) for e in _validator(name).iter_errors(data)])
-    found = [_to_error(e, lines, file) for e in errors]
-    return sorted(found, key=lambda e: (e.line or 0, e.pointer))
+    if fast is not None and _more_values_than(data, EXPLAINED_VALUES):
+        return [_first_error(fast, data, lines, file)]
+    raw = list(islice(_validator(name).iter_errors(data), MAX_ERRORS + 1))
+    errors = _unexplained([_most_specific(e) for e in raw[:MAX_ERRORS]])
+    found = sorted((_to_error(e, lines, file) for e in errors),
+                   key=lambda e: (e.line or 0, e.pointer))
+    if len(raw) > MAX_ERRORS:  # 20,000 wrong values are one mistake, not 20,000 lines
+        found.append(CaseFormatError(f"more problems not shown: at most {MAX_ERRORS} a file "
+                                     "(MAX_ERRORS)", file=file, line=found[-1].line or 1))
+    return found
+
+
+# jsonschema (Python) explains a failure well but walks ~50-300 us a value (20,000 header
+# names took 3 s): past this many values, the compiled validator names the first problem alone.
+EXPLAINED_VALUES = 2_000
+
+
+def _more_values_than(data: Any, most: int) -> bool:
+    stack, seen = [data], 0
+    while stack:
+        value = stack.pop()
+        seen += 1
+        if seen > most:
+            return True
+        if isinstance(value, dict):
+            stack += value.values()
+        elif isinstance(value, list):
+            stack += value
+    return False
+
+
+def _first_error(fast: Any, data: Any, lines: Mapping[Path, int], file: str) -> CaseFormatError:
+    """The compiled validator's first violation, as one line (for very large files)."""
+    note = f" (over {EXPLAINED_VALUES:,} values in the file: only the first problem is shown)"
+    try:
+        fast.validate(data)
+    except Exception as exc:  # noqa: BLE001 - jsonschema_rs.ValidationError, or a surprise
+        path: Path = tuple(getattr(exc, "instance_path", ()))
+        text = " ".join(str(getattr(exc, "message", exc)).split())
+        return CaseFormatError((text if len(text) <= 200 else text[:197] + "...") + note,
+                               file=file, line=line_of(path, lines) or 1,
+                               pointer=format_path(path))
+    return CaseFormatError("does not match the schema" + note, file=file, line=1)
 
 
 def _unexplained(errors: list[ValidationError]) -> list[ValidationError]:
@@ -221,52 +263,3 @@ def did_you_mean(word: str, choices: list[str]) -> str:
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def regex_errors(pattern: str) -> str | None:
-    """Why a case's regex does not compile or is past the bounds of `_limits`, or None.
-
-    It is compiled with warnings as errors: a FutureWarning (`[[`, a possible nested set)
-    would otherwise be printed on stderr, once here and once in every run.
-    """
-    shown = _show(pattern)
-    if len(pattern) > MAX_REGEX_CHARS:
-        return (f"regular expression of {len(pattern):,} characters: the limit is "
-                f"{MAX_REGEX_CHARS:,} (MAX_REGEX_CHARS)")
-    repeat = max((int(n) for braces in _REPEAT_COUNT.findall(pattern)
-                  for n in re.findall(r"\d+", braces)), default=0)
-    if repeat > MAX_REGEX_REPEAT:
-        return (f"regular expression {shown} repeats {repeat:,} times: the limit is "
-                f"{MAX_REGEX_REPEAT:,} (MAX_REGEX_REPEAT)")
-    if _nesting(pattern) > MAX_REGEX_NESTING:
-        return (f"regular expression {shown} nests groups deeper than {MAX_REGEX_NESTING} "
-                "(MAX_REGEX_NESTING)")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            re.compile(pattern)
-    except (re.error, FutureWarning, DeprecationWarning) as exc:
-        return f"invalid regular expression {shown}: {exc}"
-    except (RecursionError, OverflowError, MemoryError, ValueError) as exc:
-        return f"invalid regular expression {shown}: {type(exc).__name__}"
-    return None
-
-
-_REPEAT_COUNT = re.compile(r"\{[\d\s,]*\}")  # {m}, {m,}, {,n}, {m,n}
-
-
-def _nesting(pattern: str) -> int:
-    """How deep groups nest (escaped parentheses skipped; ones in a class counted: a bound)."""
-    depth = deepest = 0
-    escaped = False
-    for char in pattern:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "(":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char == ")":
-            depth -= 1
-    return deepest

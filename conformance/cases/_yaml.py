@@ -136,13 +136,16 @@ class Lines(MutableMapping):
     """
 
     def __init__(self, root: Node | None, file: str) -> None:
-        self._root, self._file = root, file
+        self._root, self._file, self._asked = root, file, 0
         self._all: dict[Path, int] | None = None if root is not None else {}
 
     def get(self, path: Path, default: Any = None) -> Any:
         """The line of exactly this path, or default."""
+        if self._all is None and self._asked > 32:  # many lookups: one walk, then O(1) each
+            self._every()
         if self._all is not None:
             return self._all.get(path, default)
+        self._asked += 1
         node = _child_at(self._root, path)
         return default if node is None else node.start_mark.line + 1
 

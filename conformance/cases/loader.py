@@ -10,6 +10,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from ..errors import CaseFormatError
+from ._limits import MAX_ERRORS
 from ._source import read_source
 from ._tables import expand_tables, has_tables
 from ._validate import regex_errors, schema_errors
@@ -90,6 +91,10 @@ def _validated(text: str, file: str) -> tuple[dict, Mapping[Path, int]]:
         errors = expand_tables(data, lines, file) or schema_errors(data, lines, file)
     if not errors:
         errors = _semantic_errors(data, lines, file)
+    if len(errors) > MAX_ERRORS + 1:  # schema_errors stops there; table and semantic ones not
+        errors = [*errors[:MAX_ERRORS], CaseFormatError(
+            f"more problems not shown: at most {MAX_ERRORS} a file (MAX_ERRORS)", file=file,
+            line=errors[MAX_ERRORS - 1].line or 1)]
     if errors:
         raise CaseFileErrors(errors)
     return data, lines

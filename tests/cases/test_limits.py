@@ -211,3 +211,30 @@ def test_a_large_honest_expectations_file_still_loads(tmp_path):
         entry.format(i=i) for i in range(3_500)), encoding="utf-8")
     assert 800_000 < path.stat().st_size < MAX_FILE_BYTES
     assert len(load_expectations(path)) == 3_500
+
+
+def headers_case(count: int) -> str:
+    return GOOD.replace("expect: {status: 403}", "expect:\n      headers:\n" + "".join(
+        f"        h{i}: {i}\n" for i in range(count)))
+
+
+def test_at_most_fifty_problems_are_reported_for_a_file():
+    with pytest.raises(CaseFileErrors) as info:
+        parse_case(headers_case(60), "m.yaml")
+    messages = [str(e) for e in info.value.errors]
+    assert len(messages) == 51  # which 50 follows jsonschema's walk
+    assert all(re.fullmatch(r"m\.yaml:\d+: preflights\[0\]\.expect\.headers\.h\d+: \d+ is not a "
+                            r"string", m) for m in messages[:50])
+    assert re.fullmatch(r"m\.yaml:\d+: more problems not shown: at most 50 a file "
+                        r"\(MAX_ERRORS\)", messages[-1])
+
+
+def test_a_huge_failing_file_gets_its_first_problem_quickly():
+    started = time.perf_counter()
+    with pytest.raises(CaseFileErrors) as info:
+        parse_case(headers_case(20_000), "h.yaml")
+    assert time.perf_counter() - started < 2
+    assert [str(e) for e in info.value.errors] == [
+        "h.yaml:9: preflights[0].expect.headers.h0: 0 is not valid under any of the schemas "
+        "listed in the 'oneOf' keyword (over 2,000 values in the file: only the first problem "
+        "is shown)"]
