@@ -57,6 +57,9 @@ HOSTILE = [
     "[" + "a," * 60_000 + "]", "{" + "a," * 60_000 + "}", "[1, [2, [3, {a: b}]]]", "123",
     "true", "-1", "0", "1.5", "[a, b]", "{a: 1}", "null", "{table: {name: n, rows: [], "
     "template: {}}}", "'{x}{x}{x}'", "|\n  multi\n  line", ">-\n  folded",
+    # Many wrong values at once: thousands of problems must stay quick to explain.
+    "{" + ", ".join(f"h{i}: {i}" for i in range(1_500)) + "}",
+    "{" + ", ".join(f"h{i}: {i}" for i in range(20_000)) + "}", "[" + "1, " * 20_000 + "]",
 ]
 HOSTILE_KEYS = ["1", "~", "on", "2020-01-01", "[a]", "{a: 1}", "? x", "!!binary aGk=", "<<",
                 "'quoted'", "x" * 300, "a" + "\x00", "title", "name", "-"]
