@@ -63,7 +63,7 @@ class Provisioned:
     refused: tuple[Refusal, ...] = ()  # rules the target refused; the rest were applied
 
     def refusal(self, preflight: Preflight) -> Refusal | None:
-        """The refused rule that decides `preflight`, if any (see readiness.refusal_for)."""
+        """The refused rule that decides `preflight`, if any (see refusals.refusal_for)."""
         if not self.refused or self.config is None:
             return None
         return refusal_for(preflight, self.config, self.refused)
