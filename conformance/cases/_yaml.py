@@ -14,7 +14,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..errors import CaseFormatError
-from ._limits import MAX_SCALAR_CHARS, MAX_VALUES
+from ._limits import MAX_DEPTH, MAX_SCALAR_CHARS, MAX_VALUES
 from ._source import unprintable_error
 from ._tree import (
     PLAIN_TAGS,
@@ -85,6 +85,9 @@ def load_with_lines(text: str, file: str) -> tuple[Any, Lines]:
             "invalid YAML: a character YAML does not allow", file=file, line=1) from None
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, file) from None
+    except RecursionError:  # the pure-Python composer (no libyaml, which stops at 1,000 levels)
+        raise CaseFormatError(f"lists and mappings nested too deeply to read (MAX_DEPTH is "
+                              f"{MAX_DEPTH}): refused", file=file, line=1) from None
     if node is None:
         return None, Lines(None, file)
     try:
