@@ -157,8 +157,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         if self.request_version in ("", "HTTP/0.9"):
             self.request_version = "HTTP/1.0"
-        method = self.command if self.command in _METHODS else "GET"
-        request = Request(method, "/", (), (), b"", None, None)
+        # The request line may be what was refused: a HEAD is still answered without a body.
+        words = (getattr(self, "raw_requestline", b"") or b"").split(maxsplit=1)
+        method = (self.command or (words[0].decode("latin-1") if words else "")).upper()
+        self.command = method if method in _METHODS else "GET"
+        request = Request(self.command, "/", (), (), b"", None, None)
         self._write(self.server.service.handle(request, refusal))
 
     def _write(self, response: Response) -> None:

@@ -4,7 +4,7 @@ A client's body is read under three bounds: MAX_BODY_BYTES in total (a larger an
 chunked size is refused before it is read), MAX_CHUNK_LINE bytes per chunk-size or trailer line,
 and one deadline for the whole body (a dripping or endless body ends in RequestTimeout, whatever
 the pace of its bytes). Every refusal is an `errors.OssError` with a 4xx status (501 for a
-Transfer-Encoding other than chunked, as AWS answers) that the dialect layer puts in its shape;
+coding such as gzip before chunked, as AWS answers) that the dialect layer puts in its shape;
 the connection is then closed, since the rest of the body was not read.
 """
 
@@ -55,8 +55,14 @@ def invalid_content_length(value: str) -> errors.OssError:
                                             ("ArgumentValue", safe_header_value(value)[:200])))
 
 
-def unsupported_transfer_encoding(value: str) -> errors.OssError:
-    """A Transfer-Encoding other than chunked: AWS's 501 NotImplemented, naming the header."""
+def bad_transfer_encoding() -> errors.OssError:
+    """A Transfer-Encoding that does not end in exactly one chunked (RFC 9112: 400)."""
+    return errors.OssError(400, "BadRequest", "Transfer-Encoding must end with chunked, applied "
+                           "once.", extra=(("Header", "Transfer-Encoding"),))
+
+
+def unsupported_transfer_encoding() -> errors.OssError:
+    """A coding (gzip…) before chunked: AWS's 501 NotImplemented, naming the header."""
     return errors.OssError(501, "NotImplemented", "A header you provided implies functionality "
                            "that is not implemented", extra=(("Header", "Transfer-Encoding"),))
 
@@ -82,8 +88,11 @@ class BodyReader:
         """The body framed by these headers (Transfer-Encoding wins, as RFC 9112 §6.3 says)."""
         if transfer_encoding is not None:
             codings = [c.strip().lower() for c in transfer_encoding.split(",") if c.strip()]
-            if codings != ["chunked"]:
-                raise unsupported_transfer_encoding(transfer_encoding)
+            if not codings or codings[-1] != "chunked" or codings.count("chunked") > 1:
+                # RFC 9112 §6.3: without chunked last, once, the body's length is unknowable.
+                raise bad_transfer_encoding()
+            if len(codings) > 1:
+                raise unsupported_transfer_encoding()
             return self._chunked()
         if content_length is None:
             return b""
