@@ -254,22 +254,31 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_report_title(report: Any) -> None:
-    """Title of report.html."""
-    report.title = "CORS conformance report"
+    """Title of report.html: target and suite; pytest-html's counters say what they count."""
+    from .report.html_page import OUTCOME_LABELS, page_title
+
+    report.title = page_title(report.config.stash[RUNNER_KEY].target.facts())
+    for outcome, label in OUTCOME_LABELS.items():  # its counters count phases, not our classes
+        if outcome in report.outcomes:
+            report.outcomes[outcome]["label"] = label
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: list[str],
                                 session: pytest.Session) -> None:
-    """The diff with the baseline on top; each provisioned configuration once, collapsed."""
+    """The target and our counts on top, then the baseline diff; configurations and clauses once."""
     from .commands import baseline
     from .report.html_extras import configurations_html
+    from .report.html_page import glossary_html, headline_html, page_head
 
+    collector = session.config.stash[COLLECTOR_KEY]
+    target = session.config.stash[RUNNER_KEY].target.facts()
+    prefix.append(page_head() + headline_html(target, collector.records))
     compared = baseline.html(session.config)
     if compared:
         prefix.append(compared)
 
-    section = configurations_html(session.config.stash[COLLECTOR_KEY].configurations)
+    section = configurations_html(collector.configurations) + glossary_html(collector.cited)
     if section:
         postfix.append(section)
     summarised = propagation_summary(session.config.stash[COLLECTOR_KEY].propagations)
@@ -279,24 +288,37 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_table_header(cells: list[str]) -> None:
-    """Add the Impact column (browser-visible / wire-only) to report.html."""
-    cells.insert(2, '<th class="sortable" data-column-type="impact">Impact</th>')
+    """Add the Classification column (with impact and reason) to report.html."""
+    cells.insert(2, '<th class="sortable" data-column-type="impact">Classification</th>')
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -> None:
-    """Fill the Impact column from the item's record; no row for a quiet passed setup/teardown.
+    """Fill the Classification column from the record; no row for a quiet passed setup/teardown.
 
     pytest-html builds a row (logs, extras, cells) for every phase and then drops the passed
     setup and teardown ones, unless a teardown has captured output to add to the call's log.
     An emptied row is skipped before that work: a third of pytest-html's time per item.
     """
-    from html import escape
+    from .report.html_page import classification_cell
 
     if report.when != "call" and report.passed and not any(
             "teardown" in header for header, _ in report.sections):
         cells.clear()
         return
-    record = getattr(report, "conformance", None) or {}
-    impact = record.get("impact") or ("warned" if record.get("outcome") == "warned" else "")
-    cells.insert(2, f'<td class="col-impact">{escape(impact)}</td>')
+    kind, cell = classification_cell(getattr(report, "conformance", None), report.outcome)
+    cells[0] = cells[0].replace('"col-result"', f'"col-result cc-k-{kind}"', 1)
+    cells.insert(2, cell)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_table_html(report: pytest.TestReport, data: list[str]) -> None:
+    """Show each block once: the extras hold the diff, the exchange and the error already.
+
+    pytest-html's log repeats the failure text (diff and transcript) and the warnings
+    section; it stays only for what the extras lack (an internal error's traceback).
+    """
+    from .report.html_page import dedupe_log
+
+    dedupe_log(getattr(report, "conformance", None), report.when, bool(report.longreprtext),
+               data)

@@ -204,10 +204,42 @@ def test_every_link_resolves_and_shows_that_targets_exchange(page):
     assert "known deviation: sends * " + HOSTILE in known
 
 
+def heads(page: str) -> list[str]:
+    return re.findall(r'<th scope="col">([^<]*)</th>', page)
+
+
 def test_duplicate_or_missing_target_names_get_distinct_column_labels(page):
-    heads = re.findall(r'<th scope="col">([^<]*)</th>', page)
-    assert heads == ["item", "oss-prod", "oss-prod #2", "target 3"]
+    # the third target has no name: dialect@host, never a URL with an ephemeral port
+    assert heads(page) == ["item", "oss-prod", "oss-prod #2", "oss@127.0.0.1"]
     assert "different case sets" in page
+
+
+def test_a_name_that_is_the_endpoint_url_becomes_dialect_at_host():
+    docs = three_docs()
+    for d in docs:  # what `run --endpoint URL` without --target records as the name
+        d["target"]["name"] = d["target"]["endpoint"] = "http://127.0.0.1:41789"
+    docs[2]["target"].pop("endpoint")
+    assert heads(build_matrix(docs)) == ["item", "oss@127.0.0.1", "oss@127.0.0.1 #2",
+                                         "target 3"]
+
+
+def test_labels_override_column_names_in_order(tmp_path):
+    paths = []
+    for i, d in enumerate(three_docs()):
+        paths.append(tmp_path / f"{i}.json")
+        paths[-1].write_text(json.dumps(d))
+    out = tmp_path / "m.html"
+    code, said, err = run_matrix(*map(str, paths), "--out", str(out), "--label", "aliyun",
+                                 "--label", HOSTILE + "\x1b")
+    assert (code, err) == (ExitStatus.OK, "")
+    page = out.read_text()
+    assert heads(page) == ["item", "aliyun", "&lt;script&gt;alert(1)&lt;/script&gt;\\x1b",
+                           "oss@127.0.0.1"]
+    assert said.startswith(f"matrix: {out} (aliyun ")
+    code, said, err = run_matrix(str(paths[0]), "--out", str(out), "--label", "a",
+                                 "--label", "b")
+    assert code == ExitStatus.USAGE_OR_CASE_ERROR and said == ""
+    assert err == "oss-conformance matrix: --label given 2 times for 1 results file(s)\n"
 
 
 def test_every_target_string_is_escaped(page):
@@ -235,8 +267,9 @@ def test_a_huge_transcript_is_cut_at_8_kb_with_a_marker():
 def test_the_area_chart_has_one_labelled_bar_per_target_and_area(page):
     parsed = Page(page)
     assert parsed.svg_text == [
-        "preflight", "oss-prod", "2/3 (66%)", "oss-prod #2", "1/3 (33%)", "target 3", "1/1 (100%)",
-        "vary", "oss-prod", "0/1 (0%)", "oss-prod #2", "1/1 (100%)", "target 3", "not run"]
+        "preflight", "oss-prod", "2/3 (66%)", "oss-prod #2", "1/3 (33%)", "oss@127.0.0.1",
+        "1/1 (100%)", "vary", "oss-prod", "0/1 (0%)", "oss-prod #2", "1/1 (100%)",
+        "oss@127.0.0.1", "not run"]
     widths = re.findall(r'<rect x="190" y="\d+" width="(\d+)" height="13" fill="#(?!eaeef2)',
                         page)
     assert widths == ["253", "126", "380", "0", "380", "0"]

@@ -30,6 +30,7 @@ def summary(record: dict) -> dict:
         "nodeid": record["nodeid"], "case": record["case"], "outcome": record["outcome"],
         "classification": record["classification"], "impact": record["impact"],
         "error": record["error"], "skip_reason": record.get("skip_reason"),
+        "known_deviation": record.get("known_deviation"),
         "checks": [c for c in record["checks"] if not c["ok"]],
         "browser": browser if browser and "observed_stage" in browser else None,
     }
@@ -49,12 +50,16 @@ class ResultsCollector:
         self._applied: set[str] = set()  # every provisioning's applied_by
         self._keys: set[str] = set()  # every configuration's config_key
         self.propagations: list[dict] = []  # each provisioning's {"ms", "polls"}, once
+        self.cited: set[str] = set()  # every spec reference of an item or a check (report.html)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Spool the record of a call report (local or from an xdist worker), keep a summary."""
         record = getattr(report, "conformance", None)
         if record is None or report.when != "call" or hasattr(self.config, "workerinput"):
             return  # an xdist worker sends the full record on; the controller keeps it
+        self.cited.update(record.get("spec") or ())
+        for check in record.get("checks") or ():
+            self.cited.update(check.get("spec") or ())
         prov = record.get("provisioning") or {}
         calls = prov.pop("calls", None)  # once per provisioning, hoisted in results.json
         if prov:

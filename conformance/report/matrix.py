@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from ..errors import ConformanceError
 from . import _matrix_html
 from ._matrix_html import LABELS, PASSING, clean
+from .html_page import LABEL_LIMIT, target_label
 from .results import RESULTS_SCHEMA_VERSION
 
 __all__ = ["LABELS", "add_parser", "build_matrix", "cell_status", "load_results", "run"]
@@ -32,7 +33,7 @@ _DIALECT_SUFFIX = re.compile(r"\[[^\[\]]*\]\Z")
 class Column:
     """One target: one results.json."""
 
-    label: str  # target.name, made unique among the columns
+    label: str  # --label, target.name or dialect@host, made unique among the columns
     target: dict
     doc: dict
     counts: Counter = field(default_factory=Counter)  # status -> cells
@@ -71,13 +72,16 @@ class Matrix:
 
 
 def add_parser(subparsers: Any) -> None:
-    """Register `matrix RESULTS.json [RESULTS.json ...] [--out PATH]` on the CLI's subparsers."""
+    """Register `matrix RESULTS.json ... [--out PATH] [--label NAME ...]` on the subparsers."""
     parser = subparsers.add_parser(
         "matrix", help="compare several targets' results.json on one HTML page")
     parser.add_argument("results", nargs="+", metavar="RESULTS.json",
                         help="results.json of one run each; every file is a column")
     parser.add_argument("--out", default=DEFAULT_OUT,
                         help=f"where to write the page (default: {DEFAULT_OUT})")
+    parser.add_argument("--label", action="append", default=[], metavar="LABEL",
+                        help="column label, once per RESULTS.json in order (default: the "
+                        "target's name, else dialect@host)")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -85,8 +89,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..cli import ExitStatus  # here, not at import time: cli imports this module
 
     try:
+        labels = list(getattr(args, "label", None) or [])
+        if len(labels) > len(args.results):
+            raise ConformanceError(f"--label given {len(labels)} times for "
+                                   f"{len(args.results)} results file(s)")
         docs = [load_results(Path(p)) for p in args.results]
-        matrix = _model(docs)
+        matrix = _model(docs, labels)
         _write(Path(args.out), _matrix_html.render(matrix))
     except ConformanceError as exc:
         print(f"oss-conformance matrix: {exc}", file=err)
@@ -123,9 +131,9 @@ def load_results(path: Path) -> dict:
     return doc
 
 
-def build_matrix(docs: list[dict]) -> str:
+def build_matrix(docs: list[dict], labels: list[str] | None = None) -> str:
     """The self-contained HTML page for these results docs, one column each (pure)."""
-    return _matrix_html.render(_model(docs))
+    return _matrix_html.render(_model(docs, labels))
 
 
 def row_key(nodeid: str) -> str:
@@ -165,8 +173,8 @@ def cell_status(record: dict | None) -> str:
     return "error"  # an outcome this version does not know: never show it as a pass
 
 
-def _model(docs: list[dict]) -> Matrix:
-    columns = _columns(docs)
+def _model(docs: list[dict], labels: list[str] | None = None) -> Matrix:
+    columns = _columns(docs, labels or [])
     rows, shadowed = _fill(columns, docs)
     areas: dict[str, list[list[int]]] = {}
     for row in rows:  # rows come sorted by area, so the areas keep that order
@@ -178,15 +186,15 @@ def _model(docs: list[dict]) -> Matrix:
                   shadowed)
 
 
-def _columns(docs: list[dict]) -> list[Column]:
+def _columns(docs: list[dict], labels: list[str]) -> list[Column]:
+    """One column per doc: its --label, else the target's name, else dialect@host."""
     columns: list[Column] = []
     used: set[str] = set()
     for i, doc in enumerate(docs, 1):
         target = doc.get("target") if isinstance(doc.get("target"), dict) else {}
-        name = target.get("name")
-        # Cleaned here: the label also reaches the terminal, where control bytes would act.
-        base = clean(name).strip()[:60] if isinstance(name, str) and name.strip() else ""
-        base = base or f"target {i}"
+        given = labels[i - 1] if i <= len(labels) else ""
+        # Cleaned: the label also reaches the terminal, where control bytes would act.
+        base = clean(given).strip()[:LABEL_LIMIT] or target_label(target) or f"target {i}"
         label, n = base, 1
         while label in used:  # two runs of one target (or two targets sharing a name)
             n += 1
