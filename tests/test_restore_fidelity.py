@@ -8,7 +8,7 @@ The owner's configuration is written as raw XML (rule IDs on S3 targets, Respons
 a real run changes it, ends (normally, SIGINT, SIGTERM) or is killed (SIGKILL, then
 `oss-conformance restore`), and GetBucketCors must then answer the owner's bytes again. A
 proxy that drops IDs from PutBucketCors shows that a lossy restore fails loudly (exit 3, journal
-kept) where the model comparison would have said "restored".
+kept), where the verification by the case model (which had no IDs) said "restored".
 """
 
 from __future__ import annotations
@@ -256,15 +256,10 @@ def test_the_restore_gives_back_the_owners_bytes(kind, mode, tmp_path, monkeypat
         assert not all_journals()
 
 
-def _model(dialect) -> object:
-    return dialect.get_cors(BUCKET)[1]
-
-
 def test_a_target_that_drops_ids_fails_the_restore_loudly(tmp_path, monkeypatch, open_dialect):
     """Restore through a proxy that strips <ID> from every PutBucketCors body."""
     with owner_target("moto", open_dialect, IdDroppingProxy) as (tgt, env, dialect, before,
                                                                    proxy):
-        model_before = _model(dialect)
         for k, v in env.items():
             monkeypatch.setenv(k, v)
         monkeypatch.chdir(REPO)
@@ -277,8 +272,6 @@ def test_a_target_that_drops_ids_fails_the_restore_loudly(tmp_path, monkeypatch,
         assert proxy.dropped >= 1
         (path,) = all_journals()  # kept
         assert read_journal(path).original_xml == before
-        # What the old verification compared: the model has no IDs, so it saw no loss.
-        assert _model(dialect) == model_before
         assert dialect.get_cors_raw(BUCKET)[1] != before
 
         out, err = io.StringIO(), io.StringIO()
