@@ -16,6 +16,8 @@ import logging
 import socket
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
 
@@ -23,6 +25,7 @@ from botocore.auth import HmacV1Auth, S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from conformance.reference import ReferenceServer
 from conformance.reference.messages import Request, resolve_target, split_query
 from conformance.reference.signing import (
     V4_ALGORITHM,
@@ -151,6 +154,7 @@ class Answer:
     headers: http.client.HTTPMessage
     body: bytes
     seconds: float
+    code: str | None = None  # the error Code, once check_shape has read it
 
 
 def exchange(port: int, method: str, data: bytes) -> Answer:
@@ -186,7 +190,8 @@ def check_shape(answer: Answer, dialect: str, raw: RawRequest) -> str | None:
         assert answer.headers.get("x-amz-request-id") and answer.headers.get("x-amz-id-2")
     if answer.status < 400:
         return None
-    return _code(answer, dialect, method)
+    answer.code = _code(answer, dialect, method)
+    return answer.code
 
 
 def _code(answer: Answer, dialect: str, method: str) -> str:
@@ -202,6 +207,24 @@ def _code(answer: Answer, dialect: str, method: str) -> str:
     assert {"Code", "Message", "RequestId", "HostId"} <= children.keys(), children
     assert ("EC" in children) == (dialect == "oss"), children
     return children["Code"]
+
+
+def send(server: ReferenceServer, method: str, path: str, query: str = "",
+         headers: list[tuple[str, str]] | None = None, body: bytes = b"", *,
+         signed: bool = False, framing: str = "length") -> Answer:
+    """One raw request (V4/SigV4-signed when asked), its answer checked for the dialect's shape."""
+    pairs = [tuple(p.split("=", 1)) if "=" in p else (p, "") for p in query.split("&") if p]
+    raw = RawRequest(method, path, pairs, list(headers or []), body, framing,
+                     "v4" if signed else "")
+    sent = sign(raw, server.dialect, server.region, f"127.0.0.1:{server.port}")
+    answer = exchange(server.port, method, frame(raw, sent))
+    check_shape(answer, server.dialect, raw)
+    return answer
+
+
+def expect(answer: Answer, status: int, code: str) -> None:
+    """The answer's status and error Code."""
+    assert (answer.status, answer.code) == (status, code), answer.body[:300]
 
 
 @dataclass
@@ -221,3 +244,17 @@ class Recorder(logging.Handler):
         if record.levelno >= logging.ERROR or (error is not None
                                                and not isinstance(error, OSError)):
             self.bugs.append(record)
+
+
+@contextmanager
+def recording() -> Iterator[Recorder]:
+    """A Recorder on the reference's loggers, at DEBUG so handler errors reach it too."""
+    recorder, logger = Recorder(), logging.getLogger("conformance.reference")
+    level = logger.level
+    logger.addHandler(recorder)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield recorder
+    finally:
+        logger.removeHandler(recorder)
+        logger.setLevel(level)

@@ -16,7 +16,6 @@ code counts, 500s, logged bugs, worst time, RSS before and after).
 from __future__ import annotations
 
 import json
-import logging
 import os
 import resource
 import threading
@@ -32,7 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from conformance.reference import ReferenceServer
 
 from .fuzz_strategies import AK, RawRequest, raw_requests
-from .fuzz_wire import SK, Recorder, check_shape, exchange, frame, sign
+from .fuzz_wire import SK, Recorder, check_shape, exchange, frame, recording, sign
 
 EXAMPLES = int(os.environ.get("REFERENCE_FUZZ_EXAMPLES", "150"))
 BUCKET = "fuzz-bucket"
@@ -51,11 +50,11 @@ def rss_mb() -> float:
 class Fuzzed:
     """A running server of one dialect, its bug recorder, and the run's figures."""
 
-    def __init__(self, dialect: str) -> None:
+    def __init__(self, dialect: str, recorder: Recorder) -> None:
         self.server = ReferenceServer(credentials={AK: SK}, dialect=dialect,
                                       body_deadline_s=2.0).start()
         self.dialect = dialect
-        self.recorder = Recorder()
+        self.recorder = recorder
         self.stats: Counter[str] = Counter()
         self.worst_s = 0.0
         self.rss_before = rss_mb()
@@ -98,21 +97,22 @@ def _seed(server: ReferenceServer) -> str:
 
 @pytest.fixture(scope="module", params=["oss", "s3"])
 def fuzzed(request: pytest.FixtureRequest) -> Iterator[Fuzzed]:
-    target = Fuzzed(request.param)
-    logger = logging.getLogger("conformance.reference")
-    level = logger.level
-    logger.addHandler(target.recorder)
-    logger.setLevel(logging.DEBUG)
+    with recording() as recorder:
+        target = Fuzzed(request.param, recorder)
+        try:
+            target.upload_id = _seed(target.server)
+            yield target
+        finally:
+            _finish(target)
+
+
+def _finish(target: Fuzzed) -> None:
     try:
-        target.upload_id = _seed(target.server)
-        yield target
-    finally:
-        logger.removeHandler(target.recorder)
-        logger.setLevel(level)
         stats_path = os.environ.get("REFERENCE_FUZZ_STATS")
         if stats_path:
             with open(stats_path, "a", encoding="utf-8") as out:
                 out.write(json.dumps(target.figures()) + "\n")
+    finally:
         target.server.stop()
 
 
