@@ -273,7 +273,8 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
 
     collector = session.config.stash[COLLECTOR_KEY]
     target = session.config.stash[RUNNER_KEY].target.facts()
-    prefix.append(page_head() + headline_html(target, collector.records))
+    problems = session.config.stash[PROBLEMS_KEY]
+    prefix.append(page_head() + headline_html(target, collector.records, problems))
     compared = baseline.html(session.config)
     if compared:
         prefix.append(compared)

@@ -18,7 +18,6 @@ from typing import Any
 from ..exchange import transcripts
 from ..limits import SHOWN_ERROR, SHOWN_EXTRA, clip
 from ..redact import Redactor
-from .html_page import link_clauses
 from .render import all_ok, checks_text, diff_html
 
 _SHARED_XML = 160  # a configuration shorter than this is shown inline: a link is no shorter
@@ -32,7 +31,7 @@ def build_extras(item: Any, redact: Redactor) -> list[dict]:
     clean = _passed(rec) and all_ok(rec.verdict)
     parts: list[str] = []
     if rec.verdict is not None:
-        parts.append(_pre("Checks", checks_text(rec.verdict), redact, linked=True) if clean
+        parts.append(_pre("Checks", checks_text(rec.verdict), redact) if clean
                      else diff_html(rec.verdict))
     if rec.exchange is not None:
         parts.append(_pre("Preflight exchange", rec.exchange.transcript(), redact))
@@ -105,8 +104,7 @@ def _bounded(text: str) -> str:
     return clip(text, SHOWN_EXTRA)
 
 
-def _pre(title: str, text: str, redact: Redactor, linked: bool = False) -> str:
+def _pre(title: str, text: str, redact: Redactor) -> str:
     # no wrapper element: pytest-html puts each extra in its own <div>, and every byte here
     # is held until the end and then copied about three times while the report is written
-    body = html.escape(_bounded(redact(text)))
-    return f"<h4>{html.escape(title)}</h4><pre>{link_clauses(body) if linked else body}</pre>"
+    return f"<h4>{html.escape(title)}</h4><pre>{html.escape(_bounded(redact(text)))}</pre>"

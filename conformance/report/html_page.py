@@ -10,7 +10,6 @@ that match the index's pattern, never from free text.
 from __future__ import annotations
 
 import html
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -31,10 +30,10 @@ _BY_CLASSIFICATION = {"new deviation": "new", "error": "error", "suite bug": "su
                       "unexpected pass": "unexpected", "known deviation": "known",
                       "skipped": "skipped", "pass": "pass"}
 # pytest-html's filter labels, saying what its counters count (phases and pytest outcomes).
-OUTCOME_LABELS = {"failed": "Failed (new deviations and errors)", "passed": "Passed",
+OUTCOME_LABELS = {"failed": "Failed (new deviations and errors)",
+                  "passed": "Passed (warned included)",
                   "xfailed": "Known deviations", "xpassed": "Unexpected passes",
                   "error": "Setup/teardown errors", "skipped": "Skipped"}
-CLAUSE_ID = re.compile(r"\b(?:OSS|S3)-[1-9][0-9]*\b")
 _PALETTE = {  # kind -> (row background, accent): the matrix page's colours
     "new": ("#ffebe9", "#cf222e"), "error": ("#f6e0e3", "#4c2328"),
     "suitebug": ("#fbefff", "#6e40c9"), "unexpected": ("#fbefff", "#8250df"),
@@ -48,7 +47,7 @@ def _row_css() -> str:
         rules.append(f"tr.collapsible:has(>td.cc-k-{kind})>td{{background:{background}}}"
                      f"tr.collapsible:has(>td.cc-k-{kind})>td:first-child"
                      f"{{box-shadow:inset 5px 0 {accent}}}"
-                     f".cc-k-{kind} .cc-label,li.cc-k-{kind}>b{{color:{accent}}}")
+                     f"td.cc-k-{kind},li.cc-k-{kind}>b{{color:{accent}}}")
     return "".join(rules)
 
 
@@ -67,25 +66,48 @@ CSS = ("#results-table{table-layout:fixed;width:100%}#results-table td{overflow-
        "tr.cc-fail td{background:#ffebe9}tr.cc-fail td:first-child{color:#cf222e;"
        "font-weight:bold}tr.cc-warn td{background:#fff8c5}tr.cc-warn td:first-child"
        "{color:#9a6700;font-weight:bold}tr.cc-note td{background:#f6f8fa}"
-       ".col-impact .cc-label{font-weight:bold}.col-impact small{display:block;color:#1f2328;"
-       "font-size:11px}.col-impact small.cc-reason{white-space:pre-wrap}"
+       "td.col-impact{font-weight:bold}.col-impact small{display:block;color:#1f2328;"
+       "font-size:11px;font-weight:normal}.col-impact small.cc-reason{white-space:pre-wrap}"
        ".cc-headline{font-size:14px;color:#1f2328}.cc-headline ul{margin:.3em 0;padding-left:1.2em}"
        ".cc-counts>li>b{font-size:1.1em}.cc-target{margin:.2em 0}"
+       ".cc-problem{color:#cf222e;font-weight:bold}"
        ".cc-clauses dt{font-weight:bold;margin-top:.4em}.cc-clauses dd{margin-left:1em}"
        ".cc-clauses .cc-src{color:#57606a}:target{outline:3px solid #0969da}"
-       "a[href^='#cc-']{text-decoration:underline dotted}"
+       "a[href^='#cc-']{color:#0969da;text-decoration:underline dotted;white-space:nowrap}"
+       # the page's own numbers first: title, then the summary, then pytest-html's environment
+       "body{display:flex;flex-direction:column}#title{order:-2}.summary{order:-1}"
+       "#environment{align-self:flex-start}"
        ".filters input[disabled],.filters input[disabled]+span{display:none}"
+       ".logwrapper:not(:has(.log)){display:none}"
        + _row_css())
 
-# A clause link shows its text on hover (the title is filled from the glossary entry, so the
-# text is on the page once) and opens the collapsed section it points into when followed.
-SCRIPT = (
-    "(function(){function f(e){var a=e.target.closest&&e.target.closest('a[href^=\"#cc-\"]');"
-    "return a?[a,document.getElementById(a.getAttribute('href').slice(1))]:null}"
-    "document.addEventListener('mouseover',function(e){var p=f(e);if(p&&p[1]&&!p[0].title)"
-    "p[0].title=p[1].textContent.replace(/\\s+/g,' ').trim()});"
-    "document.addEventListener('click',function(e){var p=f(e);if(p&&p[1]){"
-    "var d=p[1].closest('details');if(d)d.open=true}},true)})();")
+# Clause ids become links client-side, once the rows exist: the page holds every item's extras
+# twice over (JSON in an attribute), so links written into them would cost ~45 bytes each,
+# 7 an item. Only ids with an entry in the glossary are linked. A link shows the entry's text
+# on hover (filled from the entry: the text is on the page once) and opens its section.
+SCRIPT = r"""(function(){var RE=/\b(?:OSS|S3)-[1-9][0-9]*\b/g;
+function linkText(t){var s=t.nodeValue,m,last=0,f=null;RE.lastIndex=0;
+while((m=RE.exec(s))){if(!document.getElementById('cc-'+m[0]))continue;
+f=f||document.createDocumentFragment();f.appendChild(document.createTextNode(s.slice(last,m.index)));
+var a=document.createElement('a');a.href='#cc-'+m[0];a.textContent=m[0];f.appendChild(a);
+last=m.index+m[0].length}
+if(f){f.appendChild(document.createTextNode(s.slice(last)));t.parentNode.replaceChild(f,t)}}
+function link(){
+document.querySelectorAll('.extraHTML table.cc-diff td:last-child,.extraHTML h4+pre')
+.forEach(function(el){
+if(el.dataset.cc)return;el.dataset.cc='1';
+if(el.tagName==='PRE'&&el.previousElementSibling.textContent!=='Checks')return;
+var w=document.createTreeWalker(el,NodeFilter.SHOW_TEXT),n,all=[];
+while((n=w.nextNode()))all.push(n);all.forEach(linkText)})}
+new MutationObserver(link).observe(document.documentElement,{childList:true,subtree:true});
+function find(e){var a=e.target.closest&&e.target.closest('a[href^="#cc-"]');
+return a?[a,document.getElementById(a.getAttribute('href').slice(1))]:null}
+document.addEventListener('mouseover',function(e){var p=find(e);
+if(p&&p[1]&&p[1].tagName==='DT'&&!p[0].title)
+p[0].title=p[1].textContent.replace(/\s+/g,' ').trim()+(p[1].nextElementSibling?' - '+
+p[1].nextElementSibling.textContent.replace(/\s+/g,' ').trim():'')});
+document.addEventListener('click',function(e){var p=find(e);if(p&&p[1]){
+var d=p[1].closest('details');if(d)d.open=true}},true)})();"""
 
 
 def target_label(target: Mapping) -> str:
@@ -132,7 +154,7 @@ def classification_cell(record: Mapping | None, outcome: str) -> tuple[str, str]
     """(kind, the Classification cell) for a results-table row; every value escaped."""
     kind = row_kind(record, outcome)
     record = record or {}
-    parts = [f'<span class="cc-label">{KINDS[kind]}</span>']
+    parts = [KINDS[kind]]
     if record.get("impact"):
         parts.append(f"<small>{html.escape(str(record['impact']))}</small>")
     reason = {"known": record.get("known_deviation"), "skipped": record.get("skip_reason"),
@@ -158,8 +180,12 @@ def dedupe_log(record: Mapping | None, when: str, has_longrepr: bool, log: list[
         not entry.startswith("-") or " conformance warnings " not in entry[:100])]
 
 
-def headline_html(target: Mapping, records: list[dict]) -> str:
-    """The target and the suite's counts, deviations a browser feels first."""
+def headline_html(target: Mapping, records: list[dict], problems: Iterable[str] = ()) -> str:
+    """The target and the suite's counts, deviations a browser feels first; then problems.
+
+    `problems` are the run's own lines (a stopped run, a failed restore), shown as they are
+    in the terminal.
+    """
     e = html.escape
     facts = " · ".join(f"{k} <b>{e(str(v))}</b>" for k, v in (
         ("target", target_label(target) or "unnamed"), ("endpoint", where(target)),
@@ -171,9 +197,10 @@ def headline_html(target: Mapping, records: list[dict]) -> str:
     items = "".join(f'<li class="cc-k-{k}"><b>{n}</b> {e(text)}'
                     f'{_skips(records) if k == "skipped" else ""}</li>'
                     for k, n, text in _counts(records, kinds)
-                    if n or k in ("new", "known", "error", "skipped"))
+                    if n or "deviation" in text or k in ("error", "skipped"))
+    said = "".join(f'<p class="cc-problem">{e(clip(p, SHOWN_ERROR))}</p>' for p in problems)
     return (f'<div class="cc-headline"><p class="cc-target">{facts}</p>'
-            f'<ul class="cc-counts">{items}</ul></div>')
+            f'<ul class="cc-counts">{items}</ul>{said}</div>')
 
 
 def _counts(records: list[dict], kinds: Counter) -> list[tuple[str, int, str]]:
@@ -186,7 +213,7 @@ def _counts(records: list[dict], kinds: Counter) -> list[tuple[str, int, str]]:
         ("warned", impacts["wire_only_deviations"], "wire-only deviation(s)"),
         ("new", kinds["new"], "new deviation(s)"),
         ("known", kinds["known"], "known deviation(s), listed in the expectations"),
-        ("error", kinds["error"], "error(s), not judged: the target could not be used"),
+        ("error", kinds["error"], "error(s), not judged (each row says why)"),
         ("skipped", kinds["skipped"], "skipped"),
         ("unexpected", kinds["unexpected"], "unexpected pass(es)"),
         ("suitebug", kinds["suitebug"], "suite bug(s)"),
@@ -208,13 +235,6 @@ def _index() -> dict:
     from ..spec import clauses
 
     return clauses()
-
-
-def link_clauses(escaped: str) -> str:
-    """Each known clause id in already-escaped text as a link to its glossary entry."""
-    index = _index()
-    return CLAUSE_ID.sub(
-        lambda m: f"<a href=#cc-{m[0]}>{m[0]}</a>" if m[0] in index else m[0], escaped)
 
 
 def glossary_html(cited: Iterable[str]) -> str:

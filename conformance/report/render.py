@@ -7,7 +7,6 @@ from typing import Any
 
 from ..expect import CheckResult, Verdict, describe, effective_level
 from ..limits import SHOWN_CELL, SHOWN_ERROR, clip
-from .html_page import link_clauses
 
 _MARK = {True: "ok", False: "FAIL"}
 
@@ -102,14 +101,11 @@ def checks_text(verdict: Verdict) -> str:
 
 
 def diff_html(verdict: Verdict) -> str:
-    """The diff as an HTML table; every value is escaped (targets are untrusted).
-
-    Clause ids in the level column link to their text (`html_page.glossary_html`).
-    """
+    """The diff as an HTML table; every value is escaped (targets are untrusted)."""
     e = html.escape
     body = "".join(
         f'<tr class="cc-{e(v.lower())}"><td>{e(v)}</td><td>{e(s)}</td><td><code>{e(x)}</code>'
-        f"</td><td><code>{e(a)}</code></td><td>{link_clauses(e(lv))}</td></tr>"
+        f"</td><td><code>{e(a)}</code></td><td>{e(lv)}</td></tr>"
         for v, s, x, a, lv in diff_rows(verdict)
     )
     head = "<tr><th></th><th>check</th><th>expected</th><th>actual</th><th>level</th></tr>"
