@@ -11,6 +11,7 @@ import http.client
 import socket
 import ssl
 import time
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from . import limits
@@ -20,10 +21,16 @@ from .exchange import Exchange
 from .keepalive import STALE, KeepAlive
 
 USER_AGENT = "oss-cors-conformance/0.1 (+preflight probe)"
+DEFAULT_CONTENT_TYPE = "text/plain;charset=UTF-8"  # what fetch() sends with a string body
 
 
-def browser_headers(req: ProbeRequest) -> list[tuple[str, str]]:
-    """The header lines a browser sends for this request, in a browser's order."""
+def browser_headers(req: ProbeRequest,
+                    signed: Sequence[tuple[str, str]] = ()) -> list[tuple[str, str]]:
+    """The header lines a browser sends for this request, in a browser's order.
+
+    `signed`: the header lines an SDK signed for the request (Authorization, x-amz-date…),
+    sent after Origin as a page's fetch() would set them.
+    """
     headers: list[tuple[str, str]] = [("Accept", "*/*")]
     if req.method == "OPTIONS":
         if req.request_method is not None:
@@ -32,8 +39,9 @@ def browser_headers(req: ProbeRequest) -> list[tuple[str, str]]:
             headers.append(("Access-Control-Request-Headers", req.request_headers))
     if req.origin is not None:
         headers.append(("Origin", req.origin))
+    headers += signed
     if req.body is not None:
-        headers.append(("Content-Type", req.content_type or "text/plain;charset=UTF-8"))
+        headers.append(("Content-Type", req.content_type or DEFAULT_CONTENT_TYPE))
         headers.append(("Content-Length", str(len(req.body.encode()))))
     headers += [
         ("User-Agent", USER_AGENT),
@@ -61,12 +69,16 @@ class Prober:
         total = limits.EXCHANGE_DEADLINE_S if self.deadline is None else self.deadline
         return Deadline(total, self.timeout)
 
-    def fire(self, url: str, req: ProbeRequest) -> Exchange:
-        """Send `req` to `url` (absolute, path included) and record the exchange."""
+    def fire(self, url: str, req: ProbeRequest,
+             signed: Sequence[tuple[str, str]] = ()) -> Exchange:
+        """Send `req` to `url` (absolute, path included) and record the exchange.
+
+        `signed`: header lines of a signed request (conformance.signed), sent as they are.
+        """
         if req.raw_headers is not None:
             return self._fire_raw(url, req)
         body = req.body.encode() if req.body is not None else None
-        return self._fire(url, req.method, browser_headers(req), body)
+        return self._fire(url, req.method, browser_headers(req, signed), body)
 
     def close(self) -> None:
         """Close every kept-alive connection."""

@@ -9,13 +9,17 @@ REDACTED = "<redacted>"
 SECRET_HEADERS = ("authorization", "x-oss-security-token", "x-amz-security-token")
 
 
-# Signature material in headers and query strings, for OSS V1/V4 and AWS SigV4: one pattern,
-# so a string is scanned once (every string of every record passes here). Each alternative
+# Signature material in headers, query strings, POST forms and error bodies, for OSS V1/V4
+# and AWS SigV2/SigV4: one pattern, so a string is scanned once (every string of every record passes here). Each alternative
 # keeps its first group (the label) and replaces what follows it. The lookahead on the first
 # letters lets the scan skip most positions (3x faster on a record's worth of text).
 _SIGNATURE = re.compile(
-    r"(?i)(?=[aos?&])(?:"
+    r"(?i)(?=[aosx?&])(?:"
     r"(authorization\s*[:=]\s*)[^\r\n\"']+"
+    # a POST form's signature field (S3 x-amz-signature, OSS Signature / x-oss-signature)
+    r"|((?<=name=\")(?:x-amz-signature|x-oss-signature|signature)\"\r?\n\r?\n)[^\r\n]+"
+    # the signature an error answer echoes (S3 and OSS SignatureDoesNotMatch)
+    r"|((?<=<)SignatureProvided>)[^<]+"
     r"|((?:OSS4|AWS4)-HMAC-SHA256 )Credential=[^\r\n\"']+"
     r"|([?&](?:x-oss-signature|x-amz-signature|security-token|"
     r"x-oss-security-token|x-amz-security-token)=)[^&\s\"']+"

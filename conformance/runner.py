@@ -28,6 +28,7 @@ from .readiness import UNKNOWN, Propagation, Watch, raw_config
 from .redact import Redactor
 from .refusals import Refusal, find_refused, refusal_for, without
 from .restore import restore_bucket
+from .signed import SigningError, make_signer, prepare
 from .targets import Target, ephemeral_bucket_name, resolve_credentials
 
 FIXTURE_KEY = "conformance-object.txt"  # an existing object for actual GET/HEAD requests
@@ -88,6 +89,7 @@ class Runner:
         self.missing_bucket = ephemeral_bucket_name("osscors-missing")
         self._server = None
         self._dialect: Dialect | None = None
+        self._signer: Any = None  # a dialects.sign_base.RequestSigner once started
         self._prober = Prober(timeout=settings.request_timeout)
         self._fanout = FanOut(self._send_pooled, settings.concurrency)
         self._local = threading.local()  # one Prober (keep-alive connection) per fan-out thread
@@ -149,6 +151,7 @@ class Runner:
             self._server.start()
             self.target = target.with_endpoint(self._server.endpoint)
         self._dialect = PoliteDialect(make_dialect(self.target, creds), self._limiter)
+        self._signer = make_signer(self.target, creds)  # for requests a case asks to sign
         if self.target.bucket_policy == "ephemeral":
             self._must(self._dialect.create_bucket(self.bucket), "PutBucket")
             self._must(self._dialect.put_object(self.bucket, FIXTURE_KEY, FIXTURE_BODY),
@@ -204,8 +207,11 @@ class Runner:
                 return []
             problem = restore_bucket(dialect, self._journal)
             return [problem] if problem else []
-        calls = [("DeleteObject", dialect.delete_object(self.bucket, FIXTURE_KEY)),
-                 ("DeleteBucket", dialect.delete_bucket(self.bucket))]
+        # Signed actual requests (PUT, CopyObject, PostObject, multipart) leave objects too.
+        _, keys = dialect.list_objects(self.bucket)
+        calls = [("DeleteObject", dialect.delete_object(self.bucket, key))
+                 for key in dict.fromkeys([FIXTURE_KEY, *keys])]
+        calls.append(("DeleteBucket", dialect.delete_bucket(self.bucket)))
         return [f"{op} {self.bucket}: {r.status} {r.code}" for op, r in calls
                 if not r.ok and r.status != 404]
 
@@ -403,7 +409,22 @@ class Runner:
     def _send(self, req: ProbeRequest, prober: Prober) -> Exchange:
         bucket = self.missing_bucket if req.bucket == "missing" else self.bucket
         url = self.target.object_url(bucket, req.path)
+        if req.sign is not None:  # signed by the dialect's SDK (conformance/signed.py)
+            return self._send_signed(req, prober, bucket, url)
         return with_retries(lambda: prober.fire(url, req), retryable_exchange, self._limiter)
+
+    def _send_signed(self, req: ProbeRequest, prober: Prober, bucket: str, url: str
+                     ) -> Exchange:
+        def fire(u: str, r: ProbeRequest, extra: list[tuple[str, str]]) -> Exchange:
+            return with_retries(lambda: prober.fire(u, r, extra), retryable_exchange,
+                                self._limiter)
+
+        try:
+            url, req, extra = prepare(self._signer, bucket, url, req, fire)
+        except SigningError as exc:
+            return Exchange(method=req.method, url=url, target=req.path, request_headers=[],
+                            error=str(exc))
+        return fire(url, req, extra)
 
     def _send_pooled(self, req: ProbeRequest) -> Exchange:
         """`_send` from a fan-out thread, on that thread's own connection."""

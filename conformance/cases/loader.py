@@ -30,6 +30,7 @@ from .model import (
     ProbeRequest,
     PutCors,
     Regex,
+    Signing,
     Tokens,
     render_config,
 )
@@ -117,6 +118,9 @@ def _semantic_errors(data: dict, lines: Mapping[Path, int], file: str) -> list[C
         seen.setdefault(pf["name"], i)
         req = pf.get("request", {})
         built = [k for k in ("origin", "request_method", "request_headers") if k in req]
+        if "upload" in req and "sign" not in req:
+            add("upload needs sign: the upload is started with the target's credentials",
+                (kind, i, "request", "upload"))
         if "raw_headers" in req and built:
             add(f"raw_headers replaces {', '.join(built)}; put those lines in raw_headers",
                 (kind, i, "request", built[0]))
@@ -211,10 +215,36 @@ def _build_preflight(
             checks[d] = plain
     action = next((a for a in ("put_cors", "get_cors", "delete_cors") if a in pf), "probe")
     put = _build_put(pf["put_cors"]) if action == "put_cors" else None
-    return Preflight(name=pf["name"], line=line, request=_build_request(pf.get("request", {})),
+    request = _build_request(pf.get("request", {}))
+    return Preflight(name=pf["name"], line=line, request=request,
                      checks=checks, spec=spec, action=action, put=put,
                      bucket=pf.get("bucket", "provisioned"),
-                     inapplicable=tuple(pf.get("inapplicable", {}).items()))
+                     inapplicable=tuple(pf.get("inapplicable", {}).items())
+                     + _unsigned_in(request.sign))
+
+
+# A signature scheme only one dialect has: the item is skipped in the other.
+_SCHEME_OF = {"v1": ("s3", "OSS V1 signatures have no S3 form"),
+              "v2": ("oss", "S3 SigV2 signatures have no OSS form")}
+
+
+def _unsigned_in(sign: Signing | None) -> tuple[tuple[str, str], ...]:
+    if sign is None:
+        return ()
+    skip = _SCHEME_OF.get(sign.version)
+    if sign.where == "form" and sign.version == "v4":
+        skip = ("oss", "the OSS SDK builds no PostObject form signature")
+    return (skip,) if skip else ()
+
+
+def _build_signing(raw: dict | None) -> Signing | None:
+    if raw is None:
+        return None
+    return Signing(where=raw.get("as", "header"), version=raw.get("version", "v4"),
+                   expires=raw.get("expires", 900), expired=raw.get("expired", False),
+                   wrong_secret=raw.get("wrong_secret", False), acl=raw.get("acl"),
+                   copy_from=raw.get("copy_from"),
+                   headers=tuple((raw.get("headers") or {}).items()))
 
 
 def _build_put(raw: dict) -> PutCors:
@@ -253,6 +283,8 @@ def _build_request(raw: dict) -> ProbeRequest:
         raw_headers=None if raw_headers is None else tuple((n, v) for n, v in raw_headers),
         body=raw.get("body"),
         content_type=raw.get("content_type"),
+        sign=_build_signing(raw.get("sign")),
+        upload=raw.get("upload"),
     )
 
 

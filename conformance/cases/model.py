@@ -90,6 +90,20 @@ class PutCors:
 
 
 @dataclass(frozen=True, slots=True)
+class Signing:
+    """How the dialect's SDK signs a request with the target's credentials (`sign:`)."""
+
+    where: Literal["header", "query", "form"] = "header"
+    version: Literal["v4", "v1", "v2"] = "v4"  # v1: OSS V1 only; v2: S3 SigV2 only
+    expires: int = 900  # seconds a query signature or a form policy stays valid
+    expired: bool = False  # signed with a clock in the past: already expired when sent
+    wrong_secret: bool = False  # signed with another secret: SignatureDoesNotMatch
+    acl: str | None = None  # x-amz-acl / x-oss-object-acl, signed
+    copy_from: str | None = None  # x-amz-copy-source / x-oss-copy-source: a key of our bucket
+    headers: tuple[tuple[str, str], ...] = ()  # further headers, signed
+
+
+@dataclass(frozen=True, slots=True)
 class ProbeRequest:
     """What goes on the wire for one preflight (or actual request)."""
 
@@ -103,6 +117,8 @@ class ProbeRequest:
     raw_headers: tuple[tuple[str, str], ...] | None = None
     body: str | None = None
     content_type: str | None = None
+    sign: Signing | None = None  # None: unsigned, as before
+    upload: Literal["part", "complete"] | None = None  # the runner starts the upload first
 
     @property
     def requested_header_names(self) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from .cors import (
     vary_headers,
 )
 from .messages import Request, Response
+from .oss_ops import ROUTES as OSS_ROUTES
 from .store import StoredCors
 from .xml_codec import error_body, parse_cors, serialize_buckets, serialize_cors, serialize_objects
 
@@ -33,7 +34,7 @@ class OssLayer:
 
     name = "oss"
     server_name = "AliyunOSS"
-    routes: Mapping = {}
+    routes: Mapping = OSS_ROUTES  # CopyObject and multipart upload (oss_ops.py)
 
     def new_request_id(self) -> tuple[str, list[tuple[str, str]]]:
         """`x-oss-request-id` (OSS-1)."""
