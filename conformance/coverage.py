@@ -1,6 +1,6 @@
 """`oss-conformance coverage [PATHS] [--json]`: which reference clauses the case corpus cites.
 
-For every clause of shared/reference/oss-cors.md (the index in conformance/spec/) the report lists
+For every clause of the specification (conformance/spec/*.yaml, as pages in docs/spec/) it lists
 the preflights citing it and the level of the checks that do; then every clause no case cites,
 with the reason recorded in UNCOVERED.yaml. A citation is the clause id in the `spec` of the
 case file, of the preflight, or of any check. Exit statuses:
@@ -86,6 +86,8 @@ def totals_line(cov: Coverage) -> str:
 
 def render(cov: Coverage, out: TextIO, err: TextIO) -> None:
     """The text report on `out`, every finding as one line on `err`, then the totals line."""
+    print("Each clause's text and evidence: docs/spec/oss.md#OSS-<n>, docs/spec/s3.md#S3-<n>\n",
+          file=out)
     print("Clauses cited by the corpus (level of the citing checks, then file::preflight):",
           file=out)
     for clause in cov.index.values():

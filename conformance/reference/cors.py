@@ -1,7 +1,7 @@
 """CORS rule matching and the Access-Control-* headers both dialects answer with.
 
 Pure functions over a stored configuration: no I/O, no state. OSS behaviour is OSS-21…37, 68…72,
-87…91; the S3 layer (s3_layer.py) calls the same functions with its own options (oss-cors.md §7).
+87…91; the S3 layer (s3_layer.py) calls the same functions with its own options (docs/spec/s3.md).
 """
 
 from __future__ import annotations

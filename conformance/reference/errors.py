@@ -1,8 +1,8 @@
 """OSS error responses the reference endpoint can send, with their exact wire strings.
 
-Codes, messages and ECs cited from oss-cors.md are byte-for-byte (typos included). Where no source
-gives an EC, `UNKNOWN_EC` is sent: the `<EC>` element keeps OSS's error shape without inventing a
-real-looking number.
+Codes, messages and ECs the clauses of docs/spec/oss.md cite are byte-for-byte (typos included).
+Where no source gives an EC, `UNKNOWN_EC` is sent: the `<EC>` element keeps OSS's error shape
+without inventing a real-looking number.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class OssError(Exception):
         return f"{self.status} {self.code}: {self.message}"
 
 
-# --- CORS (oss-cors.md) --------------------------------------------------------------------------
+# --- CORS (docs/spec/oss.md) ---------------------------------------------------------------------
 
 
 def missing_origin() -> OssError:
@@ -81,7 +81,7 @@ def invalid_digest() -> OssError:
 
 
 def invalid_argument(message: str, ec: str = UNKNOWN_EC) -> OssError:
-    """The code the reference picks wherever OSS's is not established (oss-cors.md §9)."""
+    """The code the reference picks wherever OSS's is not established (an [unc] clause)."""
     return OssError(400, "InvalidArgument", message, ec)
 
 

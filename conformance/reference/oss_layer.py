@@ -1,4 +1,4 @@
-"""The OSS dialect of the reference endpoint (oss-cors.md OSS-1…93)."""
+"""The OSS dialect of the reference endpoint (docs/spec/oss.md, OSS-1…93)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The S3 dialect of the reference endpoint, as AWS behaves (oss-cors.md §7).
+"""The S3 dialect of the reference endpoint, as AWS behaves (docs/spec/s3.md).
 
 Evidence for the CORS behaviour: LocalStack's tests/aws/services/s3/test_s3_cors.snapshot.json,
 recorded against real AWS (cited below by snapshot key), and AWS's S3 API reference.

@@ -252,8 +252,8 @@ def _unknown(cid: str, index: dict[str, Clause]) -> str:
     prefix = cid.split("-", 1)[0]
     ids = [k for k in index if k.split("-", 1)[0] == prefix]
     span = f" ({ids[0]} … {ids[-1]})" if ids else ""
-    where = "the S3 evidence index" if prefix == "S3" else "the reference"
-    return f"{cid} is not a clause of {where}{span}"
+    where, page = ("the S3 evidence index", "s3") if prefix == "S3" else ("the reference", "oss")
+    return f"{cid} is not a clause of {where}{span}: see docs/spec/{page}.md"
 
 
 def _line_of(ref: str, text: str) -> int | None:
