@@ -78,7 +78,7 @@ CSS = ("#results-table{table-layout:fixed;width:100%}#results-table td{overflow-
        "body{display:flex;flex-direction:column}#title{order:-2}.summary{order:-1}"
        "#environment{align-self:flex-start}"
        ".filters input[disabled],.filters input[disabled]+span{display:none}"
-       ".logwrapper:not(:has(.log)){display:none}"
+       ".logwrapper:not(:has(.log)),tr.extras-row:not(:has(.extraHTML>div,.log)){display:none}"
        + _row_css())
 
 # Clause ids become links client-side, once the rows exist: the page holds every item's extras
