@@ -6,7 +6,10 @@ import argparse
 import contextlib
 import os
 import shutil
+import signal
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -109,6 +112,33 @@ def _move(source: Path, dest: Path) -> None:
 
 def run_suite(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run and map pytest's result onto the CLI's exit statuses."""
+    with _sigterm_interrupts():
+        return _run_suite(args, out, err)
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM unwinds like Ctrl-C from the very start (exit 130, any bucket restored).
+
+    The runner installs the same handler when it starts the target; this one covers the
+    moments before (option parsing, collection), where the default handler would kill the
+    process with -15 and skip every `finally`.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_suite(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     case_files(args.paths)  # a missing path is a usage error before pytest starts
     try:
         Path(args.reports).mkdir(parents=True, exist_ok=True)

@@ -68,3 +68,16 @@ def test_parallel_workers_stop_at_their_first_failure(tmp_path):
                          f"http://127.0.0.1:{port}")
     assert code == ExitStatus.TARGET_OR_PROVISIONING_ERROR, text
     assert "cannot reach" in text and text.count("FAILED") <= 2
+
+
+def test_sigterm_before_the_target_starts_unwinds_like_ctrl_c():
+    """Collection and option parsing are covered too: SIGTERM there is exit 130, not -15."""
+    import os
+    import signal
+
+    from conformance.run import _sigterm_interrupts
+
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt, match="signal 15"), _sigterm_interrupts():
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert signal.getsignal(signal.SIGTERM) is before
