@@ -10,9 +10,10 @@ SECRET_HEADERS = ("authorization", "x-oss-security-token", "x-amz-security-token
 
 
 # Signature material in headers, query strings, POST forms and error bodies, for OSS V1/V4
-# and AWS SigV2/SigV4: one pattern, so a string is scanned once (every string of every record passes here). Each alternative
-# keeps its first group (the label) and replaces what follows it. The lookahead on the first
-# letters lets the scan skip most positions (3x faster on a record's worth of text).
+# and AWS SigV2/SigV4: one pattern, so a string is scanned once (every string of every record
+# passes here). Each alternative keeps its first group (the label) and replaces what follows
+# it. The lookahead on the first letters lets the scan skip most positions (3x faster on a
+# record's worth of text).
 _SIGNATURE = re.compile(
     r"(?i)(?=[aosx?&])(?:"
     r"(authorization\s*[:=]\s*)[^\r\n\"']+"
