@@ -171,6 +171,23 @@ def test_a_get_bucket_cors_that_is_not_implemented_is_not_waited_on(canary):
     assert time.monotonic() - start < 2
 
 
+def test_an_added_id_holds_in_the_s3_dialect_where_ids_are_read_back(canary, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", CANARY_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", CANARY_SECRET)
+    rewrite = REWRITES["an ID added"][0]
+    with ReferenceServer(credentials={CANARY_KEY: CANARY_SECRET}, dialect="s3") as ref, \
+            MutatingProxy(ref.endpoint, _rewriting(rewrite), only_options=False) as proxy:
+        runner = Runner(Settings(target=Target(endpoint=proxy.endpoint, dialect="s3",
+                                               region=ref.region), poll_timeout=1.0))
+        try:
+            prov = runner.apply(CONFIG)
+            _, seen, _ = runner.get_cors()
+        finally:
+            runner.stop()
+    assert prov.error is None and [r.id for r in seen.rules] == ["rule-id", "rule-id"]
+    assert difference(seen, CONFIG) == ""
+
+
 def test_the_difference_is_named_in_a_few_words():
     moved = CorsConfig(rules=(CONFIG.rules[1], CONFIG.rules[0]))
     assert difference(moved, CONFIG) == "rule 1 AllowedOrigin * instead of " \
