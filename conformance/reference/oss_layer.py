@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import secrets
 from collections.abc import Mapping
@@ -67,7 +66,7 @@ class OssLayer:
             return
         try:
             digest = base64.b64decode(value, validate=True)
-        except binascii.Error:
+        except ValueError:  # binascii.Error, or non-ASCII text
             raise errors.invalid_digest() from None
         if digest != hashlib.md5(request.body, usedforsecurity=False).digest():
             raise errors.invalid_digest()

@@ -7,7 +7,6 @@ recorded against real AWS (cited below by snapshot key), and AWS's S3 API refere
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import secrets
 import time
@@ -89,7 +88,7 @@ class S3Layer:
         if md5 is not None:
             try:
                 digest = base64.b64decode(md5, validate=True)
-            except binascii.Error:
+            except ValueError:  # binascii.Error, or non-ASCII text
                 raise err.invalid_digest(md5) from None
             if len(digest) != 16:
                 raise err.invalid_digest(md5)

@@ -32,14 +32,16 @@ SCHEMES = ["OSS ", "OSS4-HMAC-SHA256 ", "AWS4-HMAC-SHA256 ", "AWS ", "Bearer ", 
 CREDENTIALS = [f"{AK}/20250101/us-east-1/s3/aws4_request", f"{AK}/20250101/cn-hangzhou/oss/"
                "aliyun_v4_request", f"{AK}/x/y", "/////", f"{AK}/20250101/eu-west-9/s3/aws4_req"]
 ENCODINGS = ["UTF-8", "utf-16", "x-bogus-1", "ISO-8859-1", "euc-jp", "ascii", "", "UTF-32",
-             "shift_jis", "cp1252", "\u00e9"]
+             "shift_jis", "cp1252", "\u00e9", "x-bogus-2", "big5", "gb18030"]
 TAGS = ["CORSConfiguration", "CORSRule", "AllowedOrigin", "AllowedMethod", "AllowedHeader",
         "ExposeHeader", "MaxAgeSeconds", "ID", "ResponseVary", "Part", "PartNumber", "ETag",
         "CompleteMultipartUpload", "x"]
 
 latin1 = st.text(st.characters(max_codepoint=0xFF, exclude_characters="\r\n"), max_size=40)
 anything = st.text(max_size=40)
-odd_number = st.one_of(st.sampled_from(ODD_DIGITS), st.integers(-10**30, 10**30).map(str))
+# Two parts hand-picked trouble (Unicode digits, 5,000 digits, signs…) to one part integers.
+odd_number = st.one_of(st.sampled_from(ODD_DIGITS), st.sampled_from(ODD_DIGITS),
+                       st.integers(-10**30, 10**30).map(str))
 
 
 @dataclass
@@ -102,7 +104,7 @@ def header_value(draw: st.DrawFn, name: str) -> str:
 def xml_document(draw: st.DrawFn) -> bytes:
     """A CORS or CompleteMultipartUpload document with odd encodings, entities, depth, numbers."""
     parts: list[str] = []
-    encoding = draw(st.sampled_from([None, *ENCODINGS]))
+    encoding = draw(st.sampled_from([None, "UTF-8", *ENCODINGS]))
     if encoding is not None:
         parts.append(f'<?xml version="1.0" encoding="{encoding}"?>')
     if draw(st.integers(0, 9)) == 0:
@@ -132,8 +134,10 @@ def _rule(draw: st.DrawFn) -> str:
         odd_number, st.sampled_from(["*", "**", "GET", "get", "http://*.a.com", "&amp;",
                                      "&#0;", "&b;", "&x;", "<![CDATA[x]]>", '"1"', "a" * 300]),
         anything.map(lambda s: s.replace("<", "").replace("&", "")))), max_size=8))
+    if draw(st.booleans()):  # a valid core, so the odd children are what gets judged
+        children = [("AllowedOrigin", "*"), ("AllowedMethod", "GET"), *children]
     body = "".join(f"<{t}>{v}</{t}>" for t, v in children)
-    wrapper = draw(st.sampled_from(["CORSRule", "Part", "ResponseVary"]))
+    wrapper = draw(st.sampled_from(["CORSRule", "CORSRule", "Part", "ResponseVary"]))
     return f"<{wrapper}>{body}</{wrapper}>"
 
 
@@ -172,32 +176,49 @@ def _aws_chunked(draw: st.DrawFn) -> bytes:
         b"0\r\nx-amz-checksum-crc32:AAAA\r\n\r\n"]))
 
 
-# Aimed requests: an operation's method, path and query, so that signed garbage reaches the
-# layer behind it. (method, path under the bucket, query, body kind)
+# Aimed requests: an operation's method, path and query, so that garbage reaches the layer
+# behind it: (method, path under the bucket, query, body kind, signed). Placeholders in capitals
+# are drawn: NUMBER an odd number, DATE a timestamp or garbage, CRED a credential scope.
 OPERATIONS = [
-    ("PUT", "/", [("cors", "")], "xml"),
-    ("PUT", "/", [("cors", "")], "bytes"),
-    ("POST", "/obj.txt", [("uploadId", "UPLOAD")], "xml"),
-    ("PUT", "/obj.txt", [("partNumber", "NUMBER"), ("uploadId", "UPLOAD")], "bytes"),
-    ("PUT", "/copy.txt", [], "copy"),
-    ("POST", "/", [], "form"),
-    ("PUT", "/obj.txt", [], "aws-chunked"),
-    ("GET", "/", [("list-type", "2"), ("prefix", "PREFIX")], "none"),
-    ("OPTIONS", "/obj.txt", [], "none"),
+    ("PUT", "/", [("cors", "")], "xml", True),
+    ("PUT", "/", [("cors", "")], "xml", True),
+    ("PUT", "/", [("cors", "")], "bytes", True),
+    ("POST", "/obj.txt", [("uploadId", "UPLOAD")], "xml", True),
+    ("PUT", "/obj.txt", [("partNumber", "NUMBER"), ("uploadId", "UPLOAD")], "bytes", True),
+    ("PUT", "/copy.txt", [], "copy", True),
+    ("POST", "/", [], "form", False),
+    ("PUT", "/obj.txt", [], "aws-chunked", True),
+    ("GET", "/", [("list-type", "2"), ("prefix", "PREFIX")], "none", True),
+    ("OPTIONS", "/obj.txt", [], "none", False),
+    ("GET", "/obj.txt", [("OSSAccessKeyId", AK), ("Signature", "x"), ("Expires", "NUMBER")],
+     "none", False),
+    ("GET", "/obj.txt", [("x-oss-signature-version", "OSS4-HMAC-SHA256"),
+                         ("x-oss-credential", "CRED"), ("x-oss-date", "DATE"),
+                         ("x-oss-expires", "NUMBER"), ("x-oss-signature", "00")], "none", False),
+    ("GET", "/obj.txt", [("X-Amz-Algorithm", "AWS4-HMAC-SHA256"), ("X-Amz-Credential", "CRED"),
+                         ("X-Amz-Date", "DATE"), ("X-Amz-Expires", "NUMBER"),
+                         ("X-Amz-SignedHeaders", "host"), ("X-Amz-Signature", "00")],
+     "none", False),
+    ("GET", "/obj.txt", [("AWSAccessKeyId", AK), ("Signature", "x"), ("Expires", "NUMBER")],
+     "none", False),
 ]
+DATES = ["20250101T000000Z", "99999999T999999Z", "2025-01-01", "", "%C2%B2", "20251340T256161Z"]
 
 
 @st.composite
-def _aimed(draw: st.DrawFn, bucket: str, upload_id: str) -> tuple[str, str, list, str]:
-    method, path, query, kind = draw(st.sampled_from(OPERATIONS))
+def _aimed(draw: st.DrawFn, bucket: str, upload_id: str) -> tuple[str, str, list, str, bool]:
+    method, path, query, kind, signed = draw(st.sampled_from(OPERATIONS))
     values = {"UPLOAD": draw(st.sampled_from([upload_id, upload_id, "nope", ""])),
-              "NUMBER": draw(odd_number), "PREFIX": draw(latin1)}
+              "NUMBER": draw(odd_number), "PREFIX": draw(latin1),
+              "DATE": draw(st.sampled_from(DATES)), "CRED": draw(st.sampled_from(CREDENTIALS))}
     query = [(k, values.get(v, v)) for k, v in query]
-    return method, f"/{bucket}{path}", query, kind
+    if draw(st.integers(0, 4)) == 0:  # a repeated parameter, garbage or not
+        query.append(draw(st.sampled_from(query or [("cors", "")])))
+    return method, f"/{bucket}{path}", query, kind, signed
 
 
 @st.composite
-def _wild(draw: st.DrawFn, bucket: str) -> tuple[str, str, list, str]:
+def _wild(draw: st.DrawFn, bucket: str) -> tuple[str, str, list, str, bool]:
     method = draw(st.sampled_from(["GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS", "PATCH",
                                    "FOO", "get", "PUT"]))
     name = draw(st.sampled_from([bucket, "", "no-such-bucket", "%FF", "A_B"]))
@@ -208,14 +229,15 @@ def _wild(draw: st.DrawFn, bucket: str) -> tuple[str, str, list, str]:
         latin1.map(lambda s: s.replace("&", "%26").replace(" ", "%20").replace("#", "%23")))),
         max_size=6))
     kind = draw(st.sampled_from(["none", "bytes", "xml", "xml", "form", "aws-chunked"]))
-    return method, path, query, kind
+    return method, path, query, kind, draw(st.booleans())
 
 
 @st.composite
 def raw_requests(draw: st.DrawFn, bucket: str, upload_id: str = "") -> RawRequest:
-    """A hostile request: aimed at an operation of `bucket` half the time, wild otherwise."""
-    aimed = draw(st.booleans())
-    method, path, query, kind = draw(_aimed(bucket, upload_id) if aimed else _wild(bucket))
+    """A hostile request: aimed at an operation of `bucket` 3 times in 4, wild otherwise."""
+    aimed = draw(st.integers(0, 3)) > 0
+    method, path, query, kind, signed = draw(_aimed(bucket, upload_id) if aimed
+                                             else _wild(bucket))
     names = draw(st.lists(st.sampled_from(HEADER_NAMES), max_size=2 if aimed else 6))
     headers = [(n, draw(header_value(n))) for n in names]
     body = b""
@@ -231,9 +253,10 @@ def raw_requests(draw: st.DrawFn, bucket: str, upload_id: str = "") -> RawReques
         headers += [("Content-Encoding", "aws-chunked"),
                     ("x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER")]
     elif kind == "copy":
-        headers.append(("x-amz-copy-source", draw(header_value("x-amz-copy-source"))))
+        name = draw(st.sampled_from(["x-amz-copy-source", "x-oss-copy-source"]))
+        headers.append((name, draw(header_value("x-amz-copy-source"))))
     framings = ["length"] * 6 + ["chunked", "chunk-negative", "chunk-unterminated",
                                  "chunk-garbage", "short", "none"]
     framing = draw(st.sampled_from(framings if aimed else framings[4:]))
-    sign = draw(st.sampled_from(["v1", "v4", "v4"] if aimed else ["", "v1", "v4"]))
+    sign = draw(st.sampled_from(["v1", "v4", "v4"])) if signed else ""
     return RawRequest(method, path, query, headers, body, framing, sign)
