@@ -131,6 +131,16 @@ def test_every_value_is_escaped_and_bounded():
     assert "\x1b" not in page_title(target) and len(page_title(target)) < 200
 
 
+def test_each_record_has_one_row_kind():
+    from conformance.report.html_page import row_kind
+
+    assert row_kind({"classification": "pass", "outcome": "warned"}, "passed") == "warned"
+    assert row_kind({"classification": "unexpected pass", "outcome": "warned"}, "") == \
+        "unexpected"
+    assert row_kind({"classification": "something new"}, "passed") == "error"  # never a pass
+    assert row_kind(None, "failed") == "error" and row_kind(None, "skipped") == "skipped"
+
+
 def test_a_stopped_run_says_why_at_the_top_and_names_the_endpoint(pytester, case_dir):
     result = pytester.runpytest("--endpoint=http://127.0.0.1:1", "--html=r/report.html",
                                 "--self-contained-html")

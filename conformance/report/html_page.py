@@ -144,9 +144,8 @@ def page_title(target: Mapping) -> str:
 def row_kind(record: Mapping | None, outcome: str) -> str:
     """The row's kind (a key of KINDS) from its record, else from pytest's outcome."""
     if record:
-        if record.get("outcome") == "warned":
-            return "warned"
-        return _BY_CLASSIFICATION.get(record.get("classification") or "", "error")
+        kind = _BY_CLASSIFICATION.get(record.get("classification") or "", "error")
+        return "warned" if kind == "pass" and record.get("outcome") == "warned" else kind
     return {"passed": "pass", "skipped": "skipped"}.get(outcome, "error")
 
 
