@@ -92,6 +92,10 @@ def header_value(draw: st.DrawFn, name: str) -> str:
     if lower == "x-amz-copy-source":
         return draw(st.sampled_from(["/", "//", "fuzz-bucket", "/fuzz-bucket/", "%FF/%FE",
                                      "/fuzz-bucket/obj.txt?versionId=x", "/nobucket/k"]))
+    if lower == "host":
+        return draw(st.one_of(st.sampled_from(["[", "a]", "[::1", "x:99999999", "a:b:c",
+                                               "fuzz-bucket.example.com", "", "\u00e9"]),
+                              latin1))
     if lower == "content-type":
         return draw(st.sampled_from(["multipart/form-data", "multipart/form-data; boundary=",
                                      "multipart/form-data; boundary=XyZ", "application/xml",

@@ -152,3 +152,11 @@ def test_repeated_query_parameters_take_the_first_and_stay_4xx(s3: ReferenceServ
              "&X-Amz-Date=20250101T000000Z&X-Amz-SignedHeaders=host&X-Amz-Signature=0")
     expect(send(s3, "GET", f"/{BUCKET}/obj.txt", query), 400,
            "AuthorizationQueryParametersError")
+
+
+@pytest.mark.parametrize("host", ["[", "a]", "[::1", "x:99999999", "a:b:c"])
+def test_a_signed_request_with_a_host_no_url_can_hold_is_an_invalid_argument(
+        s3: ReferenceServer, host: str) -> None:
+    """botocore rebuilds the signed URL from Host: "[" once raised "Invalid IPv6 URL" (500)."""
+    answer = send(s3, "GET", f"/{BUCKET}/obj.txt", headers=[("Host", host)], signed=True)
+    expect(answer, 400, "InvalidArgument")
