@@ -187,7 +187,7 @@ def test_chromium_shows_distinct_rows_reasons_clause_text_and_no_overflow(s3rver
             page.screenshot(path=str(reports / "report.png"))  # the head: target and counts
             page.evaluate("document.querySelector('tbody.failed').scrollIntoView()")
             page.screenshot(path=str(reports / "report-rows.png"))  # a failing row, expanded
-            seen = _measure(page)
+            seen = _measure(page, reports / "report-clause.png")
         finally:
             browser.close()
     colours = seen["colours"]
@@ -203,13 +203,13 @@ def test_chromium_shows_distinct_rows_reasons_clause_text_and_no_overflow(s3rver
     keep = os.environ.get("CONFORMANCE_SCREENSHOTS")
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
-        for name in ("report.png", "report-rows.png"):
+        for name in ("report.png", "report-rows.png", "report-clause.png"):
             shutil.copy(reports / name, Path(keep) / f"s3rver-{name}")
     print(f"\nreport.html {(reports / 'report.html').stat().st_size} bytes, "  # noqa: T201
           f"summary {results['summary']}, screenshot {reports / 'report.png'}")
 
 
-def _measure(page) -> dict:
+def _measure(page, clause_shot: Path) -> dict:
     """Computed colours per row kind, reasons, a clause link's hover title, widths."""
     colours = page.evaluate("""() => {
         const out = {};
@@ -232,6 +232,7 @@ def _measure(page) -> dict:
     href = link.get_attribute("href")
     link.click()
     clause_open = page.locator(href).is_visible()
+    page.screenshot(path=str(clause_shot))  # the followed link's entry, its section opened
     widths = page.evaluate("""() => ({
         table: document.getElementById('results-table').getBoundingClientRect().right,
         page: document.documentElement.scrollWidth})""")

@@ -71,7 +71,8 @@ CSS = ("#results-table{table-layout:fixed;width:100%}#results-table td{overflow-
        ".cc-headline{font-size:14px;color:#1f2328}.cc-headline ul{margin:.3em 0;padding-left:1.2em}"
        ".cc-counts>li>b{font-size:1.1em}.cc-target{margin:.2em 0}"
        ".cc-problem{color:#cf222e;font-weight:bold}"
-       ".cc-clauses dt{font-weight:bold;margin-top:.4em}.cc-clauses dd{margin-left:1em}"
+       ".cc-clauses{color:#1f2328}.cc-clauses dt{font-weight:bold;margin-top:.4em}"
+       ".cc-clauses dd{margin-left:1em}dt:target,dt:target+dd{background:#fff8c5}"
        ".cc-clauses .cc-src{color:#57606a}:target{outline:3px solid #0969da}"
        "a[href^='#cc-']{color:#0969da;text-decoration:underline dotted;white-space:nowrap}"
        # the page's own numbers first: title, then the summary, then pytest-html's environment
