@@ -161,6 +161,10 @@ class PreflightItem(pytest.Item):
             self._runtest()
         except TargetUnusable as exc:
             self.session.shouldfail = str(exc)  # diagnosed once: the run stops here (exit 3)
+            from .plugin import UNUSABLE_KEY  # plugin imports this module: imported here
+
+            # report.html and the terminal's last line say why the run stopped
+            self.config.stash[UNUSABLE_KEY] = self.config.stash[RUNNER_KEY].redact(str(exc))
             raise
         except ConformanceError as exc:
             runner = self.config.stash[RUNNER_KEY]

@@ -305,6 +305,8 @@ def test_a_target_that_never_applies_a_change_stops_the_run_in_one_line_within_a
     line = errors[0]["error"]
     assert "\n" not in line and "the target does not apply CORS changes" in line
     assert "PutBucketCors was acknowledged, yet after 30s GetBucketCors still shows" in line
+    assert f"conformance: STOPPED: {line}" in out  # the run's last word says why it stopped
+    assert "STOPPED: " in (tmp_path / "report.html").read_text()
     assert "Traceback" not in out
 
 
