@@ -230,6 +230,11 @@ def _skips(records: Iterable[dict]) -> str:
                             for reason, n in reasons.most_common()) + "</ul>"
 
 
+_LEGEND = ("Evidence: <b>doc</b> the vendor documents it (a case may assert it as must), "
+           "<b>obs</b> observed on the service (should), <b>unc</b> unsettled (may). The same "
+           "entries, generated from the package's clause data, are in docs/spec/.")
+
+
 @cache
 def _index() -> dict:
     from ..spec import clauses
@@ -252,7 +257,7 @@ def glossary_html(cited: Iterable[str]) -> str:
         f"{f'<br><span class=cc-src>source: {e(c.source)}</span>' if c.source else ''}</dd>"
         for c in known)
     return (f'<details class="cc-clauses"><summary>Clauses cited ({len(known)}): text, level '
-            f"and evidence</summary><dl>{body}</dl></details>")
+            f"and evidence</summary><p>{_LEGEND}</p><dl>{body}</dl></details>")
 
 
 def page_head() -> str:
