@@ -88,9 +88,10 @@ def render_index() -> str:
     lines += [f"| `{ev}` | {EVIDENCE['OSS'][ev]} | {EVIDENCE['S3'][ev]} | `{lvl}` |"
               for ev, lvl in levels.items()]
     lines += ["", "Levels decide what a mismatch does: `must` fails the item, `should` is "
-              "reported as a warning, `may` is recorded only. Whatever the level, a deviation a "
-              "browser would notice (the Fetch check decides differently than the case says) "
-              "fails the item.", "",
+              "reported as a warning, `may` is recorded only. They soften wire-only differences, "
+              "never a broken web app: a `browser` check counts as `must` even when marked "
+              "`should`, so an answer that makes the browser decide otherwise than the case says "
+              "fails the item (only a `may` browser check is recorded without failing).", "",
               "## What `spec:` accepts", "",
               "- a clause id: `OSS-21`, `S3-4` (coverage counts these);",
               "- a documentation anchor: `oss:Options`, `s3:PutBucketCors`, `fetch:cors-check`;",
