@@ -13,8 +13,8 @@ import pytest
 
 from conformance.reference import ReferenceServer
 
-from .fuzz_strategies import AK
-from .fuzz_wire import SK, expect, recording, send
+from .fuzz_strategies import AK, RawRequest
+from .fuzz_wire import SK, check_shape, exchange, expect, recording, send
 
 BUCKET = "hard-bucket"
 CORS = (b"<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET"
@@ -106,3 +106,45 @@ def test_s3_authorization_headers_with_bad_scopes_or_dates_are_4xx(
     answer = send(served, "GET", f"/{BUCKET}/obj.txt", headers=[
         ("Authorization", authorization), ("x-amz-date", "garbage")])
     assert answer.status in (400, 403) and answer.code == code
+
+
+# --- what http.server refuses before the endpoint sees a request --------------------------------
+
+@pytest.mark.parametrize(("data", "status", "code"), [
+    (b"GET / HTTP/1.1\r\nX-Big: " + b"v" * 70_000 + b"\r\n\r\n", 400,
+     "RequestHeaderSectionTooLarge"),
+    (b"GET / HTTP/1.1\r\n" + b"".join(b"X-%d: v\r\n" % i for i in range(101)) + b"\r\n", 400,
+     "RequestHeaderSectionTooLarge"),
+    (b"GET /" + b"k" * 70_000 + b" HTTP/1.1\r\n\r\n", 400, "KeyTooLongError"),
+    (b"GET / HTTP/2.0\r\n\r\n", 400, "BadRequest"),  # http.server's 505
+    (b"GET / HTTP/x\r\n\r\n", 400, "BadRequest"),
+    (b"GET / a b HTTP/1.1\r\n\r\n", 400, "BadRequest"),
+    (b"FOO / HTTP/1.1\r\n\r\n", 405, "MethodNotAllowed"),  # http.server's 501
+    (b"PATCH /" + BUCKET.encode() + b"/k HTTP/1.1\r\n\r\n", 405, "MethodNotAllowed"),
+    (b"PUT / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 400, "BadRequest"),
+    (b"PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
+     "BadRequest"),
+    (b"PUT / HTTP/1.1\r\nContent-Length: 1, 2\r\n\r\nab", 400, "InvalidArgument"),
+    (b"PUT / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400, "InvalidArgument"),
+    (b"PUT / HTTP/1.1\r\nContent-Length: 1000000000000\r\n\r\n", 400, "EntityTooLarge"),
+    (b"PUT / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc", 400, "IncompleteBody"),
+])
+def test_protocol_garbage_is_answered_in_the_dialects_shape(
+        served: ReferenceServer, data: bytes, status: int, code: str) -> None:
+    method = data.split(b" ", 1)[0].decode()
+    answer = exchange(served.port, method, data)
+    check_shape(answer, served.dialect, RawRequest(method, "/", [], [], b"", "none", ""))
+    expect(answer, status, code)
+
+
+def test_a_coding_before_chunked_is_awss_501_not_implemented(served: ReferenceServer) -> None:
+    data = b"PUT / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"
+    answer = exchange(served.port, "PUT", data)
+    check_shape(answer, served.dialect, RawRequest(
+        "PUT", "/", [], [("Transfer-Encoding", "gzip")], b"", "chunked", ""))
+    expect(answer, 501, "NotImplemented")
+
+
+def test_an_http_0_9_request_still_gets_a_status_line(served: ReferenceServer) -> None:
+    answer = exchange(served.port, "GET", b"GET /\r\n\r\n")
+    assert answer.status == 403  # anonymous ListBuckets, answered as HTTP/1.x
