@@ -79,10 +79,11 @@ def test_the_specification_pages_are_generated_from_the_clause_data():
 
 
 def test_no_package_text_points_outside_the_checkout():
-    """Users get conformance/, docs/ and the README; the research notes in shared/ stay behind."""
+    """Users get conformance/, cases/, docs/ and the README; the notes in shared/ stay behind."""
     outside = re.compile(r"oss-cors\.md|shared/reference/oss")
     reads = re.compile("/work/" "shared|\\.\\./shared")  # split: this file is under tests/
-    stale = [str(p.relative_to(REPO)) for p in _texts("conformance", "docs", "expectations")
+    shipped = _texts("conformance", "docs", "expectations", "cases")
+    stale = [str(p.relative_to(REPO)) for p in shipped
              if outside.search(p.read_text(encoding="utf-8", errors="replace"))]
     stale += [str(p.relative_to(REPO)) for p in _texts("tests")
               if reads.search(p.read_text(encoding="utf-8", errors="replace"))]
