@@ -35,8 +35,9 @@ def add_parser(
     """Register `coverage` on the CLI's subparsers; dispatch the parsed args to run()."""
     parser = subparsers.add_parser(
         "coverage", help="show which reference clauses the case corpus cites",
-        description="For every clause of the OSS CORS reference, the preflights citing it; then "
-                    "the clauses no case cites, with their reason from UNCOVERED.yaml.")
+        description="For every clause of the specification (docs/spec/: OSS-1 … and S3-1 …), "
+                    "the preflights citing it; then the clauses no case cites, with their reason "
+                    "from UNCOVERED.yaml.")
     parser.add_argument("paths", nargs="*", default=["cases"],
                         help="case files or folders (default: cases)")
     parser.add_argument("--uncovered", metavar="FILE", help=(
