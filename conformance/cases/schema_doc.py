@@ -47,7 +47,7 @@ class _Page:
         """A heading with its anchor, the description, the forms, then inline objects met."""
         self.lines += [f'<a id="{anchor}"></a>', "", f"## {title}", ""]
         if node.get("description"):
-            self.lines += [node["description"], ""]
+            self.lines += [_prose(node["description"]), ""]
         self.body(anchor, node)
         queued, self.queue = self.queue, []
         for dotted, inline in queued:
@@ -67,7 +67,7 @@ class _Page:
             return
         self.lines += ["Forms (exactly one applies):", ""]
         for alt in alternatives:
-            said = f": {alt['description']}" if alt.get("description") else ""
+            said = f": {_prose(alt['description'])}" if alt.get("description") else ""
             self.lines.append(f"- {self.form(alt)}{said}")
         self.lines.append("")
         for alt in alternatives:  # an object form: its keys, under the list of forms
@@ -168,7 +168,7 @@ class _Page:
             target = self.resolve(sub["$ref"][1:])
             text = (target.get("description") or "").split(". ")[0].rstrip(".")
             text = f"{text}." if text else ""
-        return (text or "").replace("|", "\\|").replace("\n", " ")
+        return _prose(text or "").replace("|", "\\|").replace("\n", " ")
 
 
 def render(name: str) -> str:
@@ -217,6 +217,13 @@ def _key_rule(node: dict) -> str:
     if "$ref" in pattern:
         return " that is an HTTP header name"
     return f" matching `{pattern['pattern']}`" if "pattern" in pattern else ""
+
+
+def _prose(text: str) -> str:
+    """A description as Markdown: `<Code>` outside backticks would be read as an HTML tag."""
+    parts = text.split("`")
+    parts[::2] = [p.replace("<", "&lt;").replace(">", "&gt;") for p in parts[::2]]
+    return "`".join(parts)
 
 
 def _code(text: str) -> str:
