@@ -18,6 +18,7 @@ from .errors import (
     ProvisioningError,
     ProvisioningUnsupported,
     TargetError,
+    TargetUnusable,
 )
 from .exchange import Exchange
 from .fanout import DEFAULT_WIDTH, FanOut
@@ -36,6 +37,7 @@ FIXTURE_BODY = b"oss-cors-conformance fixture object\n"
 # Sending a configuration's reads together pays when a round trip costs more than handing a
 # request to another thread and back (~0.1 ms); below this, one at a time is faster.
 FAN_OUT_MIN_RTT_MS = 2.0
+SILENT_LIMIT = 3  # requests in a row without an answer before the run stops (exit 3)
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class Runner:
         self._startup_error: ConformanceError | None = None
         self._watch = Watch(self._shown_now, settings.poll_timeout, settings.target.name)
         self.provision_count = 0
+        self._silent = 0  # requests in a row that got no answer (see _note_answer)
 
     # -- lifecycle -------------------------------------------------------------------------
     @property
@@ -404,7 +407,26 @@ class Runner:
         if not self.target.endpoint:
             raise TargetError("target has no endpoint", target=self.target.name)
         sent_ahead = self._fanout.take(req)
-        return sent_ahead if sent_ahead is not None else self._send(req, self._prober)
+        ex = sent_ahead if sent_ahead is not None else self._send(req, self._prober)
+        self._note_answer(ex)
+        return ex
+
+    def _note_answer(self, ex: Exchange) -> None:
+        """Stop the run once the target has stopped answering, instead of waiting it out.
+
+        Each request without an answer costs up to its whole deadline; a target that stopped
+        answering would otherwise take items × deadline to judge. A single silence is an
+        item's failure; SILENT_LIMIT in a row mean the target cannot be used any more.
+        """
+        if ex.status or not ex.error or not ex.request_headers:  # answered, or never sent
+            self._silent = 0
+            return
+        self._silent += 1
+        if self._silent >= SILENT_LIMIT:
+            raise TargetUnusable(
+                f"the target stopped answering: {self._silent} requests in a row got no "
+                f"answer (last: {ex.error}); is it overloaded, or did it stop?",
+                target=self.target.name)
 
     def _send(self, req: ProbeRequest, prober: Prober) -> Exchange:
         bucket = self.missing_bucket if req.bucket == "missing" else self.bucket
