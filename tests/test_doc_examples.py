@@ -46,11 +46,15 @@ TIMEOUT_S = 300
 def blocks(langs: set[str]):
     """(document, line, body, reason not to run or None) of every fenced block in langs."""
     for doc in DOCS:
-        text = doc.read_text(encoding="utf-8")
-        for m in FENCE.finditer(text):
-            if m["lang"] in langs:
-                line = text.count("\n", 0, m.start("body"))
-                yield doc, line, m["body"], m["why"]
+        for lang, line, body, why in fenced(doc.read_text(encoding="utf-8")):
+            if lang in langs:
+                yield doc, line, body, why
+
+
+def fenced(text: str):
+    """(language, line of the fence, body, not-run reason or None) of each fenced block."""
+    for m in FENCE.finditer(text):
+        yield m["lang"], text.count("\n", 0, m.start("body")), m["body"], m["why"]
 
 
 def _id(doc: Path, line: int) -> str:
@@ -122,6 +126,13 @@ def test_the_example_case_can_fail(tmp_path):
                              tmp_path, _clean_env())
     assert code == 1, out[-2000:]
     assert "another site is refused[oss]" in out
+
+
+def test_a_block_marked_not_run_is_skipped_with_its_reason():
+    text = ("Part of a case:\n<!-- not-run: a fragment of the case above -->\n"
+            "```yaml\nexpect: {status: 200}\n```\n\n```bash\noss-conformance run\n```\n")
+    assert [(lang, line, why) for lang, line, _, why in fenced(text)] == [
+        ("yaml", 3, "a fragment of the case above"), ("bash", 7, None)]
 
 
 def test_every_document_with_examples_is_seen():
