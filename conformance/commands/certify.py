@@ -31,7 +31,7 @@ CERTIFICATE_VERSION = 1
 SUITE_NAME = "oss-cors-conformance"
 EPILOG = """examples:
   oss-conformance certify --profile oss-strict                  # the embedded OSS reference
-  oss-conformance certify --target rgw --profile s3-strict --expectations expectations/rgw.yaml
+  oss-conformance certify --target rgw --profile s3-strict --expectations expectations/ceph-rgw.yaml
   oss-conformance verify certification.zip                      # anyone can check the bundle
 exit status:
   0  certified (possibly with deviations the expectations file excuses)
