@@ -56,6 +56,8 @@ SOURCE_KEYS = {
     "T-ALI": "tests of ali-oss, the Node.js SDK",
     "X-3P": "a third-party diagnostic note (low confidence)",
     "S3-LS": "responses LocalStack recorded against real AWS",
+    "LS &lt;test&gt;/&lt;key&gt;": "the LocalStack test of tests/aws/services/s3/test_s3_cors.py "
+                                "and the key of its response recorded against AWS",
 }
 _INTRO = {
     "OSS": "What an endpoint that imitates Alibaba Cloud OSS does with CORS, clause by clause. "
