@@ -37,7 +37,9 @@ NO_CONFIG = "cases/errors/no-cors-configuration.yaml"
 # Where the corpus asks about unconfigured or missing buckets (or deletes a configuration).
 GRANT_FILES = ("cases/errors/", "cases/actual-requests/without-cors-configuration.yaml",
                "cases/headers/", "cases/delete-bucket-cors/", "cases/sequences/",
-               "cases/put-bucket-cors/", "cases/get-bucket-cors/")
+               "cases/put-bucket-cors/", "cases/get-bucket-cors/",
+               "cases/actual-requests/signed-without-cors.yaml",
+               "cases/presigned/without-cors-configuration.yaml")
 
 
 @pytest.fixture(scope="session")
