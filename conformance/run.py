@@ -98,16 +98,25 @@ def pytest_args(args: argparse.Namespace, reports: Path | None = None) -> list[s
 REPORT_FILES = ("report.html", "results.json", "junit.xml")
 
 
-def _move(source: Path, dest: Path) -> None:
-    """Move the report files from one folder to another.
-
-    A run that selects nothing must neither leave empty reports nor lose the previous run's.
-    """
+def _stash_reports(reports: Path, kept: Path) -> None:
+    """Move the last run's report files aside before this run writes its own."""
     for name in REPORT_FILES:
-        if (source / name).exists():
-            os.replace(source / name, dest / name)
-        elif source.name.startswith(".previous-"):
-            (dest / name).unlink(missing_ok=True)  # none before this run: none after it
+        if (reports / name).exists():
+            os.replace(reports / name, kept / name)
+
+
+def _settle_reports(reports: Path, kept: Path, selected: bool) -> None:
+    """Keep this run's reports, or put the last run's back when this one wrote none.
+
+    A run that selected nothing (-k nomatch) leaves no empty reports, and a dry run or a
+    usage error, which write none, never lose the previous run's.
+    """
+    if selected and any((reports / name).exists() for name in REPORT_FILES):
+        return
+    for name in REPORT_FILES:
+        (reports / name).unlink(missing_ok=True)
+        if (kept / name).exists():
+            os.replace(kept / name, reports / name)
 
 
 def run_suite(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -149,12 +158,12 @@ def _run_suite(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     reports = Path(args.reports)
     kept = Path(tempfile.mkdtemp(prefix=".previous-", dir=reports))
     try:
-        _move(reports, kept)
+        _stash_reports(reports, kept)
+        code = pytest.ExitCode.INTERNAL_ERROR
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = pytest.main(pytest_args(args), plugins=[outcome])
-        if code == pytest.ExitCode.NO_TESTS_COLLECTED:
-            _move(kept, reports)  # nothing ran: the last run's reports stay, not empty ones
     finally:
+        _settle_reports(reports, kept, code != pytest.ExitCode.NO_TESTS_COLLECTED)
         shutil.rmtree(kept, ignore_errors=True)
     if code == pytest.ExitCode.INTERRUPTED and outcome.stopped_by_target:
         return ExitStatus.TARGET_OR_PROVISIONING_ERROR

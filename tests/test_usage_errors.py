@@ -86,6 +86,12 @@ def test_a_selection_that_matches_nothing_keeps_the_previous_reports(tmp_path):
     code, text = run_cli("run", "--reports", str(reports), "-q", "-k", "nomatch", str(SEED))
     assert code == ExitStatus.USAGE_OR_CASE_ERROR and "no case matched" in text
     assert {p.name: p.read_bytes() for p in reports.iterdir()} == before
+    code, text = run_cli("run", "--reports", str(reports), "--dry-run", str(SEED))
+    assert code == ExitStatus.OK, text
+    assert {p.name: p.read_bytes() for p in reports.iterdir()} == before  # a plan writes none
+    code, text = run_cli("run", "--reports", str(reports), "--endpoint", "nope", str(SEED))
+    assert code == ExitStatus.USAGE_OR_CASE_ERROR
+    assert {p.name: p.read_bytes() for p in reports.iterdir()} == before
     empty = tmp_path / "fresh"
     run_cli("run", "--reports", str(empty), "-q", "-k", "nomatch", str(SEED))
     assert list(empty.iterdir()) == []
