@@ -9,12 +9,13 @@ A few hundred examples run by default. Slow mode, for the figures of issue 15:
 
     CONFORMANCE_FUZZ_EXAMPLES=10000 python -m pytest tests/test_fuzz_loaders.py -q -s
 
-runs that many examples per loader and prints inputs tried, tracebacks, hangs (over 2 s),
-the worst time and the worst memory (tracemalloc peak).
+runs that many examples per loader and prints inputs tried, tracebacks, hangs (over 2 s of
+wall time), the worst CPU and wall time of one load, and the worst memory (tracemalloc peak).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import time
@@ -30,6 +31,8 @@ from conformance.errors import ConformanceError
 from conformance.expectations import load_expectations
 from conformance.targets_file import load_targets
 
+# An example that fails is printed by hypothesis; a 300 KB one warns about its own size.
+pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
 ROOT = Path(__file__).parents[1]
 EXAMPLES = int(os.environ.get("CONFORMANCE_FUZZ_EXAMPLES", "0")) or None
 MAX_SECONDS, MAX_BYTES = 2.0, 200 * 1024 * 1024
@@ -150,38 +153,58 @@ def report(request: pytest.FixtureRequest):
     yield
     terminal = request.config.pluginmanager.get_plugin("terminalreporter")
     for kind, s in STATS.items():
-        line = (f"fuzz {kind}: {s['tried']} inputs, 0 tracebacks, {s['hangs']} over "
-                f"{MAX_SECONDS:.0f} s, worst {s['worst_s']:.3f} s, worst memory "
-                f"{s['worst_bytes'] / 1e6:.1f} MB, {s['loaded']} loaded, "
-                f"largest input {s['largest']:,} bytes")
+        line = (f"fuzz {kind}: {s['tried']} inputs, {s['tracebacks']} tracebacks, {s['hangs']} "
+                f"over {MAX_SECONDS:.0f} s wall, worst {s['worst_cpu']:.3f} s CPU / "
+                f"{s['worst_wall']:.3f} s wall, worst memory {s['worst_bytes'] / 1e6:.1f} MB "
+                f"(tracemalloc peak), {s['loaded']} loaded, largest input {s['largest']:,} bytes")
         if terminal is not None and EXAMPLES:
             terminal.write_line(line)
+
+
+def _timed(kind: str, path: Path) -> tuple[list[str], float, float]:
+    """The messages, CPU and wall seconds of one load.
+
+    The test process holds hypothesis' data and every earlier example: frozen, the garbage
+    collector does not walk it during the load, as it would not in a real run. CPU time is
+    what the bound is checked on; wall time also counts the other tenants of a shared machine.
+    """
+    gc.freeze()
+    try:
+        wall, cpu = time.perf_counter(), time.process_time()
+        messages = _messages(kind, path)
+        return messages, time.process_time() - cpu, time.perf_counter() - wall
+    finally:
+        gc.unfreeze()
 
 
 def check(kind: str, data: bytes, tmp: Path) -> None:
     """The property, for one input: one-line errors naming file:line, in time and memory."""
     path = tmp / f"fuzzed-{kind}.yaml"
     path.write_bytes(data)
-    started = time.perf_counter()
-    messages = _messages(kind, path)
-    elapsed = time.perf_counter() - started
-    tracemalloc.start()
-    try:
-        _messages(kind, path)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    s = STATS.setdefault(kind, {"tried": 0, "hangs": 0, "worst_s": 0.0, "worst_bytes": 0,
-                                "loaded": 0, "largest": 0})
+    s = STATS.setdefault(kind, {"tried": 0, "tracebacks": 0, "hangs": 0, "worst_cpu": 0.0,
+                                "worst_wall": 0.0, "worst_bytes": 0, "loaded": 0, "largest": 0})
     s["tried"] += 1
-    s["loaded"] += not messages
-    s["hangs"] += elapsed > MAX_SECONDS
-    s["worst_s"], s["worst_bytes"] = max(s["worst_s"], elapsed), max(s["worst_bytes"], peak)
     s["largest"] = max(s["largest"], len(data))
+    try:
+        messages, cpu, wall = _timed(kind, path)
+        tracemalloc.start()
+        try:
+            _messages(kind, path)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    except Exception:
+        s["tracebacks"] += 1
+        raise
+    s["loaded"] += not messages
+    s["hangs"] += wall > MAX_SECONDS
+    s["worst_cpu"], s["worst_wall"] = max(s["worst_cpu"], cpu), max(s["worst_wall"], wall)
+    s["worst_bytes"] = max(s["worst_bytes"], peak)
     where = re.compile(rf"{re.escape(str(path) if kind != 'case' else path.name)}:\d+: \S")
     for message in messages:
         assert "\n" not in message and where.match(message), message
-    assert elapsed < MAX_SECONDS, f"{elapsed:.2f} s"
+    assert cpu < MAX_SECONDS, f"{cpu:.2f} s of CPU"
+    assert wall < 5 * MAX_SECONDS, f"{wall:.2f} s"  # a hang, however busy the machine
     assert peak < MAX_BYTES, f"{peak / 1e6:.0f} MB"
 
 
