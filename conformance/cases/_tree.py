@@ -74,11 +74,14 @@ def build_tree(root: Node) -> Any:
 def _collection_refused(node: Node, depth: int, left: int) -> Refused:
     if left < 0:
         return Refused(f"more than {MAX_VALUES:,} values once aliases and tables are "
-                        "expanded (MAX_VALUES): refused", node)
+                       "expanded (MAX_VALUES): refused", node)
     if depth > MAX_DEPTH:
+        children = [c for pair in node.value for c in (pair if isinstance(pair, tuple)
+                                                        else (pair,))]
+        endless = any(n is node for c in children for n in _nodes(c))
+        why = "; an alias inside its own anchor nests without end" if endless else ""
         return Refused(f"lists and mappings nested deeper than {MAX_DEPTH} levels "
-                        "(MAX_DEPTH; an alias inside its own anchor nests without end): refused",
-                        node)
+                       f"(MAX_DEPTH{why}): refused", node)
     return Refused(_tag_problem(node.tag), node)
 
 
