@@ -39,8 +39,7 @@ def test_sign_is_parsed_with_defaults_and_dialect_names():
     assert pf.inapplicable == ()
 
 
-@pytest.mark.parametrize(("sign", "skipped"), [("{version: v1}", "s3"), ("{version: v2}", "oss"),
-                                               ("{as: form}", "oss")])
+@pytest.mark.parametrize(("sign", "skipped"), [("{version: v1}", "s3"), ("{version: v2}", "oss")])
 def test_a_scheme_one_dialect_lacks_skips_the_item_there(sign, skipped):
     assert [d for d, _ in _request(sign).inapplicable] == [skipped]
 
@@ -104,3 +103,11 @@ def test_an_oss_v4_header_signature_covers_the_object_acl():
     headers = dict(signed.headers)
     assert headers["Authorization"].startswith("OSS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
     assert headers["x-oss-object-acl"] == "private" and "x-oss-date" in headers
+
+
+def test_an_oss_form_carries_a_v1_policy_signature_and_an_expired_policy():
+    signed = OssSigner(_target("oss"), CREDS).sign(
+        ToSign("POST", "http://127.0.0.1:9/b/", "b", None), Signing(where="form", expired=True))
+    assert signed.content_type.startswith("multipart/form-data; boundary=")
+    for name in ("OSSAccessKeyId", "policy", "Signature", "file"):
+        assert f'name="{name}"' in signed.body

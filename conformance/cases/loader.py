@@ -232,8 +232,6 @@ def _unsigned_in(sign: Signing | None) -> tuple[tuple[str, str], ...]:
     if sign is None:
         return ()
     skip = _SCHEME_OF.get(sign.version)
-    if sign.where == "form" and sign.version == "v4":
-        skip = ("oss", "the OSS SDK builds no PostObject form signature")
     return (skip,) if skip else ()
 
 
