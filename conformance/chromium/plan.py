@@ -85,6 +85,8 @@ def plan_fetch(req: ProbeRequest, url: str, https_pages: bool = True) -> FetchPl
     """The fetch that reproduces `req` from a page, or the reason no browser can send it."""
     if req.raw_headers is not None:
         return "raw request headers: a browser builds its own request lines"
+    if req.sign is not None:  # the replay would go to the unsigned URL without the signature
+        return "a signed request: its signature is made per send by the dialect's SDK"
     if req.origin is None:
         return "no Origin header: not a cross-origin request from a page"
     page = serialize_origin(req.origin)
