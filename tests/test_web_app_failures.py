@@ -173,3 +173,19 @@ def test_no_secret_or_signature_reaches_a_report(tmp_path, keys, dialect):
         assert CANARY_SECRET not in text
         for signature in log.seen:
             assert signature not in text and quote(signature, safe="") not in text, signature
+
+
+def _no_upload_id(method: str, path: str, status: int, headers, body: bytes):
+    """InitiateMultipartUpload answers without its UploadId."""
+    if method == "POST" and path.endswith("?uploads"):
+        return status, headers, body.replace(b"UploadId", b"Withheld")
+    return status, headers, body
+
+
+@pytest.mark.parametrize("dialect", ["oss", "s3"])
+def test_a_multipart_step_without_an_upload_id_fails_with_one_line(tmp_path, keys, dialect):
+    code, out, results = run(tmp_path, dialect, METHODS, mutate=_no_upload_id)
+    assert code == ExitStatus.CONFORMANCE_FAILURES, out
+    part = next(i for i in results["items"] if i["preflight"].startswith("a signed UploadPart"))
+    assert part["outcome"] == "failed"
+    assert "no UploadId" in json.dumps(part) and "Traceback" not in out
