@@ -111,3 +111,17 @@ def test_an_oss_form_carries_a_v1_policy_signature_and_an_expired_policy():
     assert signed.content_type.startswith("multipart/form-data; boundary=")
     for name in ("OSSAccessKeyId", "policy", "Signature", "file"):
         assert f'name="{name}"' in signed.body
+
+
+@pytest.mark.parametrize(("signer", "version"), [(S3Signer, "v2"), (OssSigner, "v1"),
+                                                 (S3Signer, "v4"), (OssSigner, "v4")])
+def test_an_expired_header_signature_is_dated_an_hour_back(signer, version):
+    dialect = "s3" if signer is S3Signer else "oss"
+    signed = signer(_target(dialect), CREDS).sign(
+        ToSign("GET", "http://127.0.0.1:9/b/a.txt", "b", "a.txt"),
+        Signing(version=version, expired=True))
+    headers = {k.lower(): v for k, v in signed.headers}
+    stamp = headers.get("x-amz-date") or headers.get("x-oss-date")
+    when = _epoch(stamp) if stamp else calendar.timegm(
+        time.strptime(headers["date"], "%a, %d %b %Y %H:%M:%S GMT"))
+    assert time.time() - when >= 3600 - 5

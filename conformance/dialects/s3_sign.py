@@ -2,8 +2,9 @@
 
 An `expired` signature is made with botocore's signer at a timestamp in the past (the same
 steps SigV4Auth.add_auth takes, with the request's context timestamp fixed instead of read
-from the clock), a SigV2 URL with a negative lifetime, a form with a negative ExpiresIn: the
-SDK's own signing in every case, never the signing maths written here.
+from the clock), a SigV2 URL with a negative lifetime, a SigV2 header through HmacV1Auth's
+own Date hook, a form with a negative ExpiresIn: the SDK's own signing in every case, never
+the signing maths written here.
 """
 
 from __future__ import annotations
@@ -79,15 +80,7 @@ class S3Signer:
             lifetime = -EXPIRED_BY_S if how.expired else how.expires
             HmacV1QueryAuth(creds, expires=lifetime).add_auth(aws)
             return
-        HmacV1Auth(creds).add_auth(aws)
-        if how.expired:  # botocore stamps Date now; restamp an hour back and sign again
-            aws.headers.replace_header("Date", _http_date(_past()))
-            del aws.headers["Authorization"]
-            split = urlsplit(aws.url)
-            signer = HmacV1Auth(creds)
-            signature = signer.get_signature(aws.method, split, aws.headers,
-                                             auth_path=aws.auth_path)
-            signer._inject_signature(aws, signature)  # noqa: SLF001 - botocore's own step
+        (_HmacV1AnHourAgo if how.expired else HmacV1Auth)(creds).add_auth(aws)
 
     def _form(self, request: ToSign, how: Signing, secret: str) -> Signed:
         """A POST form signed by botocore's generate_presigned_post (SigV4 policy)."""
@@ -107,6 +100,16 @@ class S3Signer:
         fields.append(("file", ("post-object.txt", FORM_FILE_BODY.encode(), "text/plain")))
         body, content_type = encode_multipart_formdata(fields)
         return Signed(url=request.url, body=body.decode("utf-8"), content_type=content_type)
+
+
+class _HmacV1AnHourAgo(HmacV1Auth):
+    """SigV2 stamped an hour back, through botocore's hook for the Date it signs.
+
+    HmacV1QueryAuth overrides the same hook with its expiry.
+    """
+
+    def _get_date(self) -> str:
+        return _http_date(_past())
 
 
 def _sign_at(signer: SigV4Auth, aws: AWSRequest, expired: bool) -> None:
