@@ -17,13 +17,20 @@ from types import TracebackType
 from . import errors
 from .messages import Request, Response, resolve_target, split_query
 from .service import Service
-from .transport import BODY_DEADLINE_S, MAX_BODY_BYTES, BodyReader, safe_header_value
+from .transport import (
+    BODY_DEADLINE_S,
+    HEAD_DEADLINE_S,
+    MAX_BODY_BYTES,
+    BodyReader,
+    HeadDeadlineIO,
+    linger,
+    protocol_refusal,
+    safe_header_value,
+)
 
 __all__ = ["MAX_BODY_BYTES", "ReferenceServer"]
 
 log = logging.getLogger(__name__)
-LINGER_S = 1.0  # how long a closing connection may still be drained
-LINGER_BYTES = 4 * 1024 * 1024
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -32,10 +39,10 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True  # a forgotten stop() must never hang interpreter exit
 
     def __init__(self, address: tuple[str, int], service: Service, latency_s: float,
-                 body_deadline_s: float) -> None:
+                 deadlines: tuple[float, float]) -> None:
         self.service = service
         self.latency_s = latency_s
-        self.body_deadline_s = body_deadline_s
+        self.head_deadline_s, self.body_deadline_s = deadlines
         self.request_count = 0
         self._lock = threading.Lock()
         self._connections: set[socket.socket] = set()
@@ -53,7 +60,7 @@ class _HTTPServer(ThreadingHTTPServer):
     def shutdown_request(self, request: socket.socket) -> None:
         with self._lock:
             self._connections.discard(request)
-        _linger(request)
+        linger(request)
         self.close_request(request)
 
     def knock(self) -> None:
@@ -77,25 +84,6 @@ class _HTTPServer(ThreadingHTTPServer):
         log.debug("connection from %s ended with an error", client_address, exc_info=True)
 
 
-def _linger(conn: socket.socket) -> None:
-    """Half-close, then drain what the client still sends (bounded) before the socket closes.
-
-    Closing with unread bytes (an early 4xx to a request whose body was not read) makes the
-    kernel send a reset, which can destroy the answer before the client reads it.
-    """
-    try:
-        conn.shutdown(socket.SHUT_WR)
-        conn.settimeout(LINGER_S)
-        deadline, drained = time.monotonic() + LINGER_S, 0
-        while drained < LINGER_BYTES and time.monotonic() < deadline:
-            data = conn.recv(64 * 1024)
-            if not data:
-                return
-            drained += len(data)
-    except OSError:
-        pass  # reset, timed out or already closed: nothing more to protect
-
-
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the SDKs expect
     # Headers and body leave in one write (handle_one_request flushes), with Nagle off: two small
@@ -104,6 +92,20 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     timeout = 60  # idle keep-alive connections release their thread eventually
     server: _HTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        # Same object, deadline-aware reads: the head of each request has a total deadline.
+        self._head_io: HeadDeadlineIO = self.rfile.raw  # type: ignore[attr-defined]
+        self._head_io.__class__ = HeadDeadlineIO
+        self._arm_head_deadline()
+
+    def _arm_head_deadline(self) -> None:
+        self._head_io.deadline = time.monotonic() + self.server.head_deadline_s
+
+    def _disarm_head_deadline(self) -> None:
+        self._head_io.deadline = None
+        self.connection.settimeout(self.timeout)
 
     def handle_expect_100(self) -> bool:
         # botocore sends `Expect: 100-continue` on uploads and waits a second for the interim
@@ -132,6 +134,7 @@ class _Handler(BaseHTTPRequestHandler):
         return ", ".join(values) if values else None
 
     def _serve(self) -> None:
+        self._disarm_head_deadline()  # the head has arrived; the body has its own deadline
         self.server.count_request()
         if self.request_version == "HTTP/0.9":
             self.request_version = "HTTP/1.0"  # answer with a status line and headers anyway
@@ -149,11 +152,13 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.latency_s:
             time.sleep(self.server.latency_s)
         self._write(response)
+        self._arm_head_deadline()  # the next request on this keep-alive connection
 
     def send_error(self, code: int, message: str | None = None,
                    explain: str | None = None) -> None:
         """The stdlib's protocol refusals (request line, headers, method) in the dialect's shape."""
-        refusal = _protocol_refusal(code, message)
+        self._disarm_head_deadline()
+        refusal = protocol_refusal(code)
         self.close_connection = True
         if self.request_version in ("", "HTTP/0.9"):
             self.request_version = "HTTP/1.0"
@@ -183,18 +188,6 @@ class _Handler(BaseHTTPRequestHandler):
 _METHODS = ("GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS", "PATCH")
 
 
-def _protocol_refusal(code: int, message: str | None) -> errors.OssError:
-    """What http.server refused, as a 4xx: 501 (unknown method) and 505 (version) included."""
-    if code == 501:
-        return errors.method_not_allowed()
-    if code == 431:
-        return errors.OssError(400, "RequestHeaderSectionTooLarge",
-                               "Your request header section exceeds the maximum allowed size.")
-    if code == 414:
-        return errors.OssError(400, "KeyTooLongError", "Your key is too long.")
-    return errors.OssError(400, "BadRequest", "An error occurred when parsing the HTTP request.")
-
-
 DEFAULT_REGION = {"oss": "cn-hangzhou", "s3": "us-east-1"}
 
 
@@ -203,12 +196,14 @@ class ReferenceServer:
 
     credentials maps AccessKeyId to secret; only they can sign. latency_ms delays every answer to
     simulate a remote endpoint. dialect is "oss" (default) or "s3"; region defaults by dialect.
-    body_deadline_s bounds the time a request body may take to arrive (RequestTimeout after).
+    head_deadline_s bounds the wait for a request's line and headers (the connection closes
+    after); body_deadline_s bounds the time its body may take to arrive (RequestTimeout after).
     """
 
     def __init__(self, credentials: Mapping[str, str] | None = None, host: str = "127.0.0.1",
                  port: int = 0, region: str | None = None, latency_ms: float = 0,
-                 dialect: str = "oss", body_deadline_s: float = BODY_DEADLINE_S) -> None:
+                 dialect: str = "oss", body_deadline_s: float = BODY_DEADLINE_S,
+                 head_deadline_s: float = HEAD_DEADLINE_S) -> None:
         if dialect not in DEFAULT_REGION:
             raise ValueError(f"unknown dialect {dialect!r}: expected oss or s3")
         self.host = host
@@ -217,7 +212,7 @@ class ReferenceServer:
         self._requested_port = port
         self._service = Service(credentials or {}, self.region, dialect=dialect)
         self._latency_s = max(latency_ms, 0) / 1000
-        self._body_deadline_s = body_deadline_s
+        self._deadlines = (head_deadline_s, body_deadline_s)
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -246,7 +241,7 @@ class ReferenceServer:
         if self._httpd is not None:
             raise RuntimeError("the reference server is already started")
         self._httpd = _HTTPServer((self.host, self._requested_port), self._service, self._latency_s,
-                                  self._body_deadline_s)
+                                  self._deadlines)
         self._thread = threading.Thread(target=self._httpd.serve_forever,
                                         kwargs={"poll_interval": 0.1},
                                         name=f"{self.dialect}-reference-{self.port}", daemon=True)

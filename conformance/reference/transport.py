@@ -1,6 +1,7 @@
 """Bounded reading of request bodies, and header values made safe to send back.
 
-A client's body is read under three bounds: MAX_BODY_BYTES in total (a larger announced or
+The request head is read under one deadline (HeadDeadlineIO). A client's body is read under
+three bounds: MAX_BODY_BYTES in total (a larger announced or
 chunked size is refused before it is read), MAX_CHUNK_LINE bytes per chunk-size or trailer line,
 and one deadline for the whole body (a dripping or endless body ends in RequestTimeout, whatever
 the pace of its bytes). Every refusal is an `errors.OssError` with a 4xx status (501 for a
@@ -22,6 +23,9 @@ MAX_BODY_BYTES = 64 * 1024 * 1024  # an in-memory test double, not a storage sys
 MAX_CHUNK_LINE = 4096  # a chunk-size line with extensions, or one trailer line
 MAX_TRAILERS = 100
 BODY_DEADLINE_S = 30.0  # the whole body, from its first byte to its last
+HEAD_DEADLINE_S = 60.0  # request line and headers, counted from the end of the previous answer
+LINGER_S = 1.0  # how long a closing connection may still be drained
+LINGER_BYTES = 4 * 1024 * 1024
 _READ_SIZE = 64 * 1024
 _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 _DECIMAL = re.compile(r"[0-9]{1,20}")
@@ -72,6 +76,25 @@ def safe_header_value(value: str) -> str:
     if not _UNSAFE_HEADER.search(value):
         return value
     return _UNSAFE_HEADER.sub(lambda m: quote(m.group(), safe=""), value)
+
+
+class HeadDeadlineIO(socket.SocketIO):
+    """The connection's raw reader: while `deadline` is set, no read may wait past it.
+
+    http.server reads the request line and headers itself, one raw read at a time; a client
+    that drips them (slowloris) is cut off at the deadline whatever its pace (TimeoutError,
+    which http.server turns into a closed connection).
+    """
+
+    deadline: float | None = None
+
+    def readinto(self, b: bytearray | memoryview) -> int | None:  # noqa: D102
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the request head did not arrive in time")
+            self._sock.settimeout(left)
+        return super().readinto(b)
 
 
 class BodyReader:
@@ -166,3 +189,34 @@ class BodyReader:
             if not self._line():
                 return
         raise bad_chunk("too many trailer lines")
+
+
+def linger(conn: socket.socket) -> None:
+    """Half-close, then drain what the client still sends (bounded) before the socket closes.
+
+    Closing with unread bytes (an early 4xx to a request whose body was not read) makes the
+    kernel send a reset, which can destroy the answer before the client reads it.
+    """
+    try:
+        conn.shutdown(socket.SHUT_WR)
+        conn.settimeout(LINGER_S)
+        deadline, drained = time.monotonic() + LINGER_S, 0
+        while drained < LINGER_BYTES and time.monotonic() < deadline:
+            data = conn.recv(64 * 1024)
+            if not data:
+                return
+            drained += len(data)
+    except OSError:
+        pass  # reset, timed out or already closed: nothing more to protect
+
+
+def protocol_refusal(code: int) -> errors.OssError:
+    """What http.server refused, as a 4xx: 501 (unknown method) and 505 (version) included."""
+    if code == 501:
+        return errors.method_not_allowed()
+    if code == 431:
+        return errors.OssError(400, "RequestHeaderSectionTooLarge",
+                               "Your request header section exceeds the maximum allowed size.")
+    if code == 414:
+        return errors.OssError(400, "KeyTooLongError", "Your key is too long.")
+    return errors.OssError(400, "BadRequest", "An error occurred when parsing the HTTP request.")

@@ -110,6 +110,28 @@ def test_an_endless_chunked_body_stops_at_the_cap_or_the_deadline(
     feeder.join(10)
 
 
+def test_a_dripping_request_head_is_cut_off_at_its_deadline() -> None:
+    """Slowloris: a request line sent a byte at a time ends at the head deadline."""
+    with ReferenceServer(credentials={AK: SK}, head_deadline_s=1.0) as server:
+        sock = _open(server, b"G")
+        feeder = _feed(sock, b"E", 0.1, 10_000)
+        started = time.monotonic()
+        try:
+            closed = sock.recv(1) == b""
+        except ConnectionResetError:
+            closed = True
+        assert closed and time.monotonic() - started < 3
+        sock.close()
+        feeder.join(5)
+        # A client that does not drip still gets its answers on a keep-alive connection.
+        keep = _open(server, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert _status(keep)[0] == 403
+        time.sleep(0.5)
+        keep.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert _status(keep)[0] == 403
+        keep.close()
+
+
 HOSTILE = [
     ("GET", f"/{BUCKET}/o", f"OSSAccessKeyId={AK}&Signature=x&Expires={'9' * 5000}", b"", False),
     ("GET", f"/{BUCKET}/o", "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=%C2%B2", b"", False),
