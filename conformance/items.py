@@ -23,6 +23,7 @@ from .expect import Verdict, evaluate
 from .limits import FAILURE_TEXT_LIMIT, SHOWN_ERROR, clip
 from .report.render import diff_text
 from .runner import Provisioned, Runner
+from .targets import step_server_cors_reason
 
 RUNNER_KEY = pytest.StashKey[Runner]()
 RECORD_KEY = pytest.StashKey["ItemRecord"]()
@@ -54,13 +55,17 @@ class CaseFile(pytest.File):
             # A bad case file is its own one-line error; the other files still run.
             self.config.option.continue_on_collection_errors = True
             raise
-        dialect = self.config.stash[RUNNER_KEY].target.dialect
-        for preflight in case.preflights:
-            # An item that cannot apply to this dialect is still collected, and skipped with
-            # its reason: a dropped item would be invisible in every report.
+        target = self.config.stash[RUNNER_KEY].target
+        dialect = target.dialect
+        for index, preflight in enumerate(case.preflights):
+            # An item that cannot apply to this dialect (or that a declared server-wide CORS
+            # grant would answer) is still collected, and skipped with its reason: a dropped
+            # item would be invisible in every report.
+            reason = (case.skip_reason(preflight, dialect)
+                      or step_server_cors_reason(target, case, index, dialect))
             yield PreflightItem.from_parent(
                 self, name=f"{preflight.name}[{dialect}]", case=case, preflight=preflight,
-                dialect=dialect, skip_reason=case.skip_reason(preflight, dialect))
+                dialect=dialect, skip_reason=reason)
 
     def _hold_collected(self) -> None:
         """Keep what was collected so far out of the cyclic garbage collector's scans.
