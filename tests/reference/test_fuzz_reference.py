@@ -3,14 +3,15 @@
 Hypothesis draws raw requests (method, path, query, headers, chunked framing, bodies, XML with
 odd encodings, entities, depth and huge numbers; see fuzz_strategies.py), signs most of them
 for real, and sends them over a socket to a running ReferenceServer. Every answer must be
-well-formed HTTP, never a 500 (a 501 only as AWS's NotImplemented for a Transfer-Encoding it
-does not support), with an error in the dialect's shape; no handler may log a bug, and the
+well-formed HTTP, never a 500 (a 501 only as AWS's NotImplemented for a coding such as gzip
+before chunked), with an error in the dialect's shape; no handler may log a bug, and the
 server must still answer afterwards.
 
 Cost: REFERENCE_FUZZ_EXAMPLES examples per dialect, 200 by default (about 15 s in all).
 Slow mode: `REFERENCE_FUZZ_EXAMPLES=5000 REFERENCE_FUZZ_STATS=/tmp/fuzz.json python -m pytest
 tests/reference/test_fuzz_reference.py`; the stats file gets the figures (inputs, status and
-code counts, 500s, logged bugs, worst time, RSS before and after).
+code counts, 500s, logged bugs, worst time, RSS before and after: the test process's, so
+Hypothesis's own memory is in it; test_bounds.py measures the server's).
 """
 
 from __future__ import annotations
