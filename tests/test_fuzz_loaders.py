@@ -147,18 +147,19 @@ def _messages(kind: str, path: Path) -> list[str]:
 STATS: dict[str, dict] = {}
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(autouse=True)
 def report(request: pytest.FixtureRequest):
-    """Print the figures of each loader's fuzzing at the end (read by issue 15's note)."""
+    """In slow mode, print the figures of the loader a test fuzzed once it ends."""
     yield
     terminal = request.config.pluginmanager.get_plugin("terminalreporter")
-    for kind, s in STATS.items():
-        line = (f"fuzz {kind}: {s['tried']} inputs, {s['tracebacks']} tracebacks, {s['hangs']} "
-                f"over {MAX_SECONDS:.0f} s wall, worst {s['worst_cpu']:.3f} s CPU / "
-                f"{s['worst_wall']:.3f} s wall, worst memory {s['worst_bytes'] / 1e6:.1f} MB "
-                f"(tracemalloc peak), {s['loaded']} loaded, largest input {s['largest']:,} bytes")
-        if terminal is not None and EXAMPLES:
-            terminal.write_line(line)
+    kind = next((k for k in SEEDS if f"_{k}_" in request.node.name), None)
+    s = STATS.get(kind)
+    if s is not None and terminal is not None and EXAMPLES:
+        terminal.write_line(
+            f"fuzz {kind}: {s['tried']} inputs, {s['tracebacks']} tracebacks, {s['hangs']} "
+            f"over {MAX_SECONDS:.0f} s wall, worst {s['worst_cpu']:.3f} s CPU / "
+            f"{s['worst_wall']:.3f} s wall, worst memory {s['worst_bytes'] / 1e6:.1f} MB "
+            f"(tracemalloc peak), {s['loaded']} loaded, largest input {s['largest']:,} bytes")
 
 
 def _timed(kind: str, path: Path) -> tuple[list[str], float, float]:
