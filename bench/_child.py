@@ -27,10 +27,10 @@ RESULT_PREFIX = "BENCH-RESULT "
 def _preimport() -> None:
     """Import the suite, the SDK and every pytest11 plugin pytest.main would autoload."""
     import bench._timeline  # noqa: F401
+    import conformance.commands.run  # noqa: F401
     import conformance.dialects.oss  # noqa: F401
     import conformance.plugin  # noqa: F401
     import conformance.reference  # noqa: F401
-    import conformance.run  # noqa: F401
 
     for ep in entry_points(group="pytest11"):
         with contextlib.suppress(ImportError):
@@ -54,7 +54,7 @@ def _cpu_seconds() -> float:
 def corpus(spec: dict) -> dict:
     """`oss-conformance run PATHS --reports DIR -q [ARGS]` in-process, as the CLI runs it."""
     from conformance.cli import build_parser
-    from conformance.run import run_suite
+    from conformance.commands.run import run_suite
 
     args = build_parser().parse_args(
         ["run", *spec["paths"], "--reports", spec["reports"], "-q", *spec.get("args", [])])

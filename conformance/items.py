@@ -28,6 +28,7 @@ from .targets import step_server_cors_reason
 RUNNER_KEY = pytest.StashKey[Runner]()
 RECORD_KEY = pytest.StashKey["ItemRecord"]()
 BROWSER_KEY = pytest.StashKey[Any]()  # a conformance.chromium.BrowserSession, with --browser
+UNUSABLE_KEY = pytest.StashKey[str]()  # why the target could not be used (the run stopped)
 GROUPS_KEY = pytest.StashKey[dict[str, list[ProbeRequest]]]()  # see group_reads
 
 
@@ -166,8 +167,6 @@ class PreflightItem(pytest.Item):
             self._runtest()
         except TargetUnusable as exc:
             self.session.shouldfail = str(exc)  # diagnosed once: the run stops here (exit 3)
-            from .plugin import UNUSABLE_KEY  # plugin imports this module: imported here
-
             # report.html and the terminal's last line say why the run stopped
             self.config.stash[UNUSABLE_KEY] = self.config.stash[RUNNER_KEY].redact(str(exc))
             raise

@@ -13,7 +13,7 @@ from . import options
 from .cases import is_case_file
 from .errors import ConformanceError
 from .expectations import load_expectations
-from .items import BROWSER_KEY, RUNNER_KEY, CaseFile, PreflightItem
+from .items import BROWSER_KEY, RUNNER_KEY, UNUSABLE_KEY, CaseFile, PreflightItem
 from .report.collector import ResultsCollector
 from .report.records import item_record
 from .report.results import impact_counts, propagation_line, propagation_summary
@@ -22,7 +22,6 @@ from .runner import Runner
 COLLECTOR_KEY = pytest.StashKey[ResultsCollector]()
 EXPECTED_KEY = pytest.StashKey[dict]()
 PROBLEMS_KEY = pytest.StashKey[list]()
-UNUSABLE_KEY = pytest.StashKey[str]()  # why the target could not be used (the run stopped)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -19,4 +19,12 @@ class ExitStatus(IntEnum):
     INTERRUPTED = 130
 
 
-__all__ = ["ExitStatus"]
+EXIT_CODES = """exit status:
+  0  every item passed (known deviations allowed)
+  1  conformance failures: a new deviation, or an unexpected pass of a known one
+  2  usage error, or a case/targets/expectations file that does not validate
+  3  the target cannot be used: unreachable, credentials refused, provisioning failed,
+     or a restore of an existing bucket failed
+  130 interrupted (an existing bucket is restored first)"""
+
+__all__ = ["EXIT_CODES", "ExitStatus"]

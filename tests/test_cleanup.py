@@ -8,8 +8,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from conformance import cleanup
 from conformance.cli import ExitStatus, main
+from conformance.commands import cleanup
 from conformance.journal import journal_path, write_journal
 from conformance.reference import ReferenceServer
 from conformance.targets import Credentials, Target

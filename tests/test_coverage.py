@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance import coverage
 from conformance.cases.model import Case
+from conformance.commands import coverage
 from conformance.spec import clauses, level_by_evidence, parse_index
 from tests.conftest import REPO
 

@@ -75,7 +75,7 @@ def test_sigterm_before_the_target_starts_unwinds_like_ctrl_c():
     import os
     import signal
 
-    from conformance.run import _sigterm_interrupts
+    from conformance.commands.run import _sigterm_interrupts
 
     before = signal.getsignal(signal.SIGTERM)
     with pytest.raises(KeyboardInterrupt, match="signal 15"), _sigterm_interrupts():

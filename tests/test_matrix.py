@@ -11,8 +11,9 @@ from html.parser import HTMLParser
 import pytest
 
 from conformance.cli import ExitStatus, main
+from conformance.commands.matrix import add_parser, run
 from conformance.report import _matrix_html
-from conformance.report.matrix import add_parser, build_matrix, run
+from conformance.report.matrix import build_matrix
 from tests.conftest import REPO
 
 HOSTILE = "<script>alert(1)</script>"

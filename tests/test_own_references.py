@@ -31,7 +31,7 @@ def test_a_bare_word_is_refused_with_a_hint_to_namespace_it():
 
 
 def test_coverage_counts_clause_ids_only(tmp_path):
-    from conformance.coverage import analyse
+    from conformance.commands.coverage import analyse
 
     (tmp_path / "own.yaml").write_text(CASE.format(spec="app:checkout-upload"))
     report = analyse([tmp_path / "own.yaml"], None)

@@ -99,7 +99,7 @@ def test_a_selection_that_matches_nothing_keeps_the_previous_reports(tmp_path):
 
 def test_exitfirst_stops_at_the_first_failing_item(tmp_path):
     from conformance.cli import build_parser
-    from conformance.run import pytest_args
+    from conformance.commands.run import pytest_args
 
     args = build_parser().parse_args(["run", "-x", "--maxfail", "3", "-vv"])
     argv = pytest_args(args)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-NAMES = ("certify", "verify", "diff")
+# In the order `oss-conformance --help` lists them.
+NAMES = ("run", "validate", "serve", "matrix", "coverage", "restore", "cleanup", "certify",
+         "verify", "diff")
 
 
 def module(name: str) -> ModuleType:

@@ -71,7 +71,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run, evaluate, write the bundle; 0 when certified, 1 when not, 2/3/130 as `run`."""
-    from ..run import run_suite  # the run command's own code path
+    from .run import run_suite  # the run command's own code path
 
     profile = load_profile(args.profile)
     folder = _prepare(Path(args.out))

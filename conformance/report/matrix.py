@@ -7,7 +7,6 @@ built by `_matrix_html`; this module loads and checks the inputs and derives the
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -15,7 +14,7 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from ..errors import ConformanceError
 from . import _matrix_html
@@ -23,7 +22,8 @@ from ._matrix_html import LABELS, PASSING, clean
 from .html_page import LABEL_LIMIT, target_label
 from .results import RESULTS_SCHEMA_VERSION
 
-__all__ = ["LABELS", "add_parser", "build_matrix", "cell_status", "load_results", "run"]
+__all__ = ["LABELS", "build_matrix", "cell_status", "load_results", "matrix_model",
+           "write_page"]
 
 DEFAULT_OUT = "reports/matrix.html"
 _DIALECT_SUFFIX = re.compile(r"\[[^\[\]]*\]\Z")
@@ -71,39 +71,6 @@ class Matrix:
     shadowed: int  # records hidden because their doc held the same row twice
 
 
-def add_parser(subparsers: Any) -> None:
-    """Register `matrix RESULTS.json ... [--out PATH] [--label NAME ...]` on the subparsers."""
-    parser = subparsers.add_parser(
-        "matrix", help="compare several targets' results.json on one HTML page")
-    parser.add_argument("results", nargs="+", metavar="RESULTS.json",
-                        help="results.json of one run each; every file is a column")
-    parser.add_argument("--out", default=DEFAULT_OUT,
-                        help=f"where to write the page (default: {DEFAULT_OUT})")
-    parser.add_argument("--label", action="append", default=[], metavar="LABEL",
-                        help="column label, once per RESULTS.json in order (default: the "
-                        "target's name, else dialect@host)")
-
-
-def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Write the matrix page; 0 when written, 2 with one line on stderr for a bad input."""
-    from ..cli import ExitStatus  # here, not at import time: cli imports this module
-
-    try:
-        labels = list(getattr(args, "label", None) or [])
-        if len(labels) > len(args.results):
-            raise ConformanceError(f"--label given {len(labels)} times for "
-                                   f"{len(args.results)} results file(s)")
-        docs = [load_results(Path(p)) for p in args.results]
-        matrix = _model(docs, labels)
-        _write(Path(args.out), _matrix_html.render(matrix))
-    except ConformanceError as exc:
-        print(f"oss-conformance matrix: {exc}", file=err)
-        return ExitStatus.USAGE_OR_CASE_ERROR
-    counts = ", ".join(f"{c.label} {c.passed}/{c.ran} pass" for c in matrix.columns)
-    print(f"matrix: {args.out} ({counts})", file=out)
-    return ExitStatus.OK
-
-
 def load_results(path: Path) -> dict:
     """Read one results.json; anything else is a one-line ConformanceError naming the file."""
     try:
@@ -133,7 +100,7 @@ def load_results(path: Path) -> dict:
 
 def build_matrix(docs: list[dict], labels: list[str] | None = None) -> str:
     """The self-contained HTML page for these results docs, one column each (pure)."""
-    return _matrix_html.render(_model(docs, labels))
+    return _matrix_html.render(matrix_model(docs, labels))
 
 
 def row_key(nodeid: str) -> str:
@@ -173,7 +140,8 @@ def cell_status(record: dict | None) -> str:
     return "error"  # an outcome this version does not know: never show it as a pass
 
 
-def _model(docs: list[dict], labels: list[str] | None = None) -> Matrix:
+def matrix_model(docs: list[dict], labels: list[str] | None = None) -> Matrix:
+    """The page's content: one column per results doc, rows by area, counts per column."""
     columns = _columns(docs, labels or [])
     rows, shadowed = _fill(columns, docs)
     areas: dict[str, list[list[int]]] = {}
@@ -233,7 +201,7 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _write(path: Path, page: str) -> None:
+def write_page(path: Path, page: str) -> None:
     """Write atomically, so a half-written page never replaces a good one."""
     tmp = None
     try:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from .dialects import make_dialect
-from .dialects.base import Dialect
-from .errors import ConformanceError
-from .journal import all_journals, read_journal
-from .targets import Target, resolve_credentials
+from ..dialects import make_dialect
+from ..dialects.base import Dialect
+from ..errors import ConformanceError
+from ..journal import all_journals, read_journal
+from ..status import ExitStatus
+from ..targets import Target, resolve_credentials
 
 PREFIX = "osscors-"
 
@@ -33,8 +34,6 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO, answer: TextIO | None = None) -> int:
     """List leftovers, confirm, delete; 0 when nothing is left, 3 on a refused call."""
-    from .cli import ExitStatus
-
     if not args.prefix.startswith(PREFIX):
         raise ConformanceError(f"--prefix must start with {PREFIX!r}: only the suite's own "
                                "buckets may be deleted")
@@ -69,7 +68,7 @@ def _target(args: argparse.Namespace) -> Target:
     from dataclasses import replace
     from pathlib import Path
 
-    from .targets_file import named_target
+    from ..targets_file import named_target
 
     target = named_target(args.target, Path.cwd()) if args.target else Target(name="cleanup")
     overrides = {"endpoint": args.endpoint, "dialect": args.dialect, "region": args.region}

@@ -22,8 +22,10 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from .errors import ConformanceError
-from .spec import Coverage, Finding, analyse
+from ..cases import case_files
+from ..errors import ConformanceError
+from ..spec import Coverage, Finding, analyse
+from ..status import ExitStatus
 
 UNCOVERED_NAME = "UNCOVERED.yaml"
 _ORDER = {"covered": 0, "explained": 1, "not-observable": 2, "missing": 3}
@@ -49,7 +51,6 @@ def add_parser(
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run the coverage subcommand; return 0, 1 or 2 as the module docstring says."""
     # Imported here: the CLI imports this module to register the subcommand.
-    from .cli import ExitStatus, case_files
 
     try:
         files = case_files(args.paths)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from .dialects import make_dialect
-from .errors import ConformanceError
-from .journal import Journal, all_journals, read_journal
-from .restore import restore_outcome
-from .targets import Target, resolve_credentials
+from ..dialects import make_dialect
+from ..errors import ConformanceError
+from ..journal import Journal, all_journals, read_journal
+from ..restore import restore_outcome
+from ..status import ExitStatus
+from ..targets import Target, resolve_credentials
 
 
 def add_parser(sub: Any) -> None:
@@ -28,8 +29,6 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Restore every matching journal; 0 when all are resolved, 3 or 2 otherwise."""
-    from .cli import ExitStatus
-
     journals, damaged = load_journals(err)
     journals = [j for j in journals if _wanted(j, args)]
     if not journals:

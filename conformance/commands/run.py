@@ -11,12 +11,74 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import pytest
 
-from .cli import TARGET_FLAGS, ExitStatus, case_files
-from .errors import ConformanceError
+from ..cases import case_files
+from ..errors import ConformanceError
+from ..status import EXIT_CODES, ExitStatus
+
+RUN_EXAMPLES = """examples:
+  oss-conformance run                                  # the corpus on the embedded OSS reference
+  oss-conformance run --dialect s3                     # ... on the embedded S3 reference
+  oss-conformance run --target minio -k wildcard       # a targets.yaml entry, a subset
+  oss-conformance run --endpoint http://127.0.0.1:9000 --dialect s3 --dry-run
+  oss-conformance run --target prod --bucket my-bucket # an existing bucket, restored at the end"""
+TARGET_FLAGS = ("target", "endpoint", "dialect", "bucket", "signature_version", "region",
+                "addressing", "latency_ms", "expectations", "max_rps", "concurrency", "browser",
+                "browser_executable")
+
+
+def add_parser(sub: Any) -> None:
+    """Register `run`."""
+    run = sub.add_parser("run", help="run the case corpus against a target and write reports",
+                         epilog=RUN_EXAMPLES + "\n" + EXIT_CODES,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("paths", nargs="*", default=["cases"], help="case files or folders")
+    run.add_argument("--target", help="named target from targets.yaml, or 'reference'")
+    run.add_argument("--endpoint", help="endpoint URL, e.g. http://127.0.0.1:9000")
+    run.add_argument("--dialect", choices=("oss", "s3"),
+                     help="wire dialect of the management calls: oss (alibabacloud-oss-v2) or s3 "
+                     "(botocore SigV4); default: the target's, else oss")
+    run.add_argument("--bucket", help="existing bucket to use (its CORS rules are restored)")
+    run.add_argument("--signature-version", choices=("v4", "v1"),
+                     help="OSS signature of the management calls (default: v4)")
+    run.add_argument("--region", help="signing region (default: cn-hangzhou for oss, "
+                     "us-east-1 for s3)")
+    run.add_argument("--addressing", choices=("path", "virtual"),
+                     help="bucket in the path (default) or in the host name (virtual needs a DNS "
+                     "name, not an IP address)")
+    run.add_argument("--latency-ms", help="embedded reference only: delay every answer")
+    run.add_argument("--max-rps", help="at most this many requests a second to the target")
+    run.add_argument("--concurrency", help="reads of one configuration in flight at once "
+                     "(default 8; 1: one request at a time)")
+    run.add_argument("--browser", choices=("chromium",),
+                     help="confirm every browser verdict in a real headless Chromium")
+    run.add_argument("--browser-executable", help="the Chromium binary (default /usr/bin/chromium)")
+    run.add_argument("--dry-run", action="store_true",
+                     help="print the plan (bucket, configuration changes, requests); send nothing")
+    run.add_argument("-n", dest="workers", help="parallel workers (pytest-xdist), e.g. 4 or auto")
+    run.add_argument("--expectations", help="known deviations file of the target")
+    run.add_argument("--update-expectations", action="store_true",
+                     help="rewrite the expectations file from this run's failures")
+    run.add_argument("--reports", default="reports", help="folder for report.html, "
+                     "results.json and junit.xml (default: reports)")
+    run.add_argument("--baseline", help="a previous results.json or certificate bundle: print "
+                     "what changed (also atop report.html); a regression fails the run")
+    run.add_argument("-k", dest="keyword", help="only items matching this pytest expression")
+    run.add_argument("-q", "--quiet", action="store_true", help="less terminal output")
+    run.add_argument("-v", "--verbose", action="count", default=0,
+                     help="one line per item (pytest's -v)")
+    run.add_argument("-x", "--exitfirst", action="store_true",
+                     help="stop at the first failing item (the bucket is still restored)")
+    run.add_argument("--maxfail", type=int, metavar="N", help="stop after N failing items")
+
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run the corpus (the `run` subcommand)."""
+    return run_suite(args, out, err)
 
 
 class _Outcome:
