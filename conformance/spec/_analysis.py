@@ -50,8 +50,10 @@ class Finding:
 
     @property
     def severity(self) -> str:
-        """'warning' for warnings, 'error' for data errors and missing clauses."""
-        return "warning" if self.kind in WARNINGS else "error"
+        """'warning', 'missing' (an uncited clause: the coverage failure) or 'error' (data)."""
+        if self.kind in WARNINGS:
+            return "warning"
+        return "missing" if self.kind == "missing" else "error"
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}: " if self.file and self.line else (
@@ -89,7 +91,7 @@ class Coverage:
             "cited_unobservable": sum(bool(self.citations.get(c.id))
                                       for c in self.index.values() if not c.observable),
             "preflights": self.preflights, "files": self.files,
-            "errors": sum(f.severity == "error" and f.kind != "missing" for f in self.findings),
+            "errors": sum(f.severity == "error" for f in self.findings),
             "warnings": sum(f.severity == "warning" for f in self.findings),
         }
 
