@@ -62,8 +62,7 @@ class CaseFile(pytest.File):
             # An item that cannot apply to this dialect (or that a declared server-wide CORS
             # grant would answer) is still collected, and skipped with its reason: a dropped
             # item would be invisible in every report.
-            reason = (case.skip_reason(preflight, dialect)
-                      or step_server_cors_reason(target, case, index, dialect))
+            reason = _skip_reason(case, preflight, index, target)
             yield PreflightItem.from_parent(
                 self, name=f"{preflight.name}[{dialect}]", case=case, preflight=preflight,
                 dialect=dialect, skip_reason=reason)
@@ -133,6 +132,15 @@ def _reads(requests: list[ProbeRequest]) -> list[ProbeRequest]:
     return [r for r in requests if r.method == "OPTIONS"]
 
 
+def _skip_reason(case: Case, preflight: Preflight, index: int, target: Any) -> str | None:
+    """Why an item cannot be judged on this target: its dialect, or a declared setting."""
+    why = case.skip_reason(preflight, target.dialect)
+    if why:
+        return f"not applicable to {target.dialect}: {why}"
+    why = step_server_cors_reason(target, case, index, target.dialect)
+    return f"not judged on this target: {why}" if why else None
+
+
 class PreflightItem(pytest.Item):
     """Provision the case's configuration, fire one request, check every expectation."""
 
@@ -140,7 +148,7 @@ class PreflightItem(pytest.Item):
                  skip_reason: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.case, self.preflight, self.dialect = case, preflight, dialect
-        self.skip_reason = skip_reason  # why the item cannot apply to this dialect
+        self.skip_reason = skip_reason  # why the item cannot apply to this target
         self.stash[RECORD_KEY] = ItemRecord()
 
     @property
@@ -181,7 +189,7 @@ class PreflightItem(pytest.Item):
 
     def _runtest(self) -> None:
         if self.skip_reason:
-            pytest.skip(f"not applicable to {self.dialect}: {self.skip_reason}")
+            pytest.skip(self.skip_reason)
         runner = self.config.stash[RUNNER_KEY]
         record = self.record
         prov = (runner.begin_sequence(self.case.path) if self.case.sequence
