@@ -12,15 +12,12 @@ from __future__ import annotations
 import http.client
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import alibabacloud_oss_v2 as oss
 from alibabacloud_oss_v2 import exceptions
 from requests.structures import CaseInsensitiveDict
 
-from .. import limits
-from ..bounded_http import BoundedResponse, Deadline, arm, read_body
-from ..keepalive import STALE, KeepAlive
+from ..keepalive import KeepAlive, send_management
 
 
 class _Response(oss.HttpResponse):
@@ -76,37 +73,14 @@ class HttpClientTransport(oss.HttpClient):
 
     def send(self, request: Any, **kwargs: Any) -> oss.HttpResponse:
         """Send the signed request; transport failures become the SDK's own errors."""
-        parts = urlsplit(request.url)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        headers = {k: v for k, v in request.headers.items() if v is not None}
         body = _bytes(request.body)
-        deadline = Deadline(limits.EXCHANGE_DEADLINE_S, self.timeout)
-        for attempt in (1, 2):  # a kept-alive socket the server closed fails once; retry fresh
-            conn = self.pool.connection(parts.scheme, parts.netloc)
-            try:
-                arm(conn, deadline)
-                conn.request(request.method, target, body=body, headers=headers)
-                answer: BoundedResponse = conn.getresponse()  # type: ignore[assignment]
-                content, cut = read_body(answer, limits.MANAGEMENT_BODY_LIMIT)
-                if "body_bytes" in cut:
-                    raise http.client.HTTPException(
-                        f"answer body over {limits.MANAGEMENT_BODY_LIMIT:,} bytes")
-            except STALE as exc:
-                conn.close()
-                if attempt == 1:
-                    continue
-                raise exceptions.RequestError(error=exc) from None
-            except (OSError, http.client.HTTPException) as exc:
-                conn.close()
-                raise exceptions.RequestError(error=exc) from None
-            except BaseException:  # e.g. Ctrl-C mid-answer: the restore that follows needs a
-                conn.close()  # clean connection, not one still waiting for this answer
-                raise
-            if answer.will_close or cut:  # a cut head may have framed the body: start afresh
-                conn.close()
-            return _Response(request, answer.status, answer.reason[:limits.SHOWN_VALUE],
-                             answer.head.headers, content, cut)
-        raise AssertionError("unreachable: the second attempt returns or raises")
+        try:
+            answer = send_management(self.pool, self.timeout, request.method, request.url,
+                                     request.headers, body)
+        except (OSError, http.client.HTTPException) as exc:
+            raise exceptions.RequestError(error=exc) from None
+        return _Response(request, answer.status, answer.reason, answer.headers,
+                         answer.content, answer.truncated)
 
     def open(self) -> None:
         """Connections open on first use."""

@@ -14,14 +14,11 @@ import http.client
 import socket
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError, HTTPClientError
 
-from .. import limits
-from ..bounded_http import BoundedResponse, Deadline, arm, read_body
-from ..keepalive import STALE, KeepAlive
+from ..keepalive import KeepAlive, send_management
 
 
 class _Headers:
@@ -62,44 +59,16 @@ class BoundedSender:
 
     def __call__(self, request: Any, **_: Any) -> AWSResponse:
         """Send `request` (final: signed) within the exchange deadline; errors are botocore's."""
-        parts = urlsplit(request.url)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        headers = {k: v for k, v in request.headers.items() if v is not None}
         body = _bytes(request.body)
-        deadline = Deadline(limits.EXCHANGE_DEADLINE_S, self.timeout)
-        for attempt in (1, 2):  # a kept-alive socket the server closed fails once; retry fresh
-            conn = self.pool.connection(parts.scheme, parts.netloc)
-            try:
-                return self._exchange(conn, request, target, headers, body, deadline)
-            except STALE as exc:
-                conn.close()
-                if attempt == 2:
-                    raise HTTPClientError(error=exc) from None
-            except (socket.gaierror, ConnectionRefusedError) as exc:
-                conn.close()
-                raise EndpointConnectionError(endpoint_url=request.url, error=exc) from None
-            except (OSError, http.client.HTTPException) as exc:
-                conn.close()
-                raise HTTPClientError(error=exc) from None
-            except BaseException:  # e.g. Ctrl-C mid-answer: the restore that follows needs a
-                conn.close()  # clean connection, not one still waiting for this answer
-                raise
-        raise AssertionError("unreachable: the second attempt returns or raises")
-
-    def _exchange(self, conn: http.client.HTTPConnection, request: Any, target: str,
-                  headers: dict[str, Any], body: bytes | None, deadline: Deadline) -> AWSResponse:
-        arm(conn, deadline)
-        conn.request(request.method, target, body=body, headers=headers)  # adds Content-Length
-        answer: BoundedResponse = conn.getresponse()  # type: ignore[assignment]
-        content, cut = read_body(answer, limits.MANAGEMENT_BODY_LIMIT)
-        if "body_bytes" in cut:
-            raise http.client.HTTPException(
-                f"answer body over {limits.MANAGEMENT_BODY_LIMIT:,} bytes")
-        if answer.will_close or cut:  # a cut head may have framed the body: start afresh
-            conn.close()
-        kept = answer.head.headers
-        raw = _Raw(answer.reason[:limits.SHOWN_VALUE], kept, content, cut)
-        return AWSResponse(request.url, answer.status, kept, raw)
+        try:
+            answer = send_management(self.pool, self.timeout, request.method, request.url,
+                                     request.headers, body)
+        except (socket.gaierror, ConnectionRefusedError) as exc:
+            raise EndpointConnectionError(endpoint_url=request.url, error=exc) from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise HTTPClientError(error=exc) from None
+        raw = _Raw(answer.reason, answer.headers, answer.content, answer.truncated)
+        return AWSResponse(request.url, answer.status, answer.headers, raw)
 
     def close(self) -> None:
         """Close every kept-alive connection."""
