@@ -8,14 +8,12 @@ answer's (OSS-73: CORS headers on every object API response, CopyObject included
 
 from __future__ import annotations
 
-import hashlib
 import time
 from typing import TYPE_CHECKING
-from urllib.parse import unquote
 
 from . import errors
 from .messages import Request, Response
-from .s3_ops import Uploads, part_number
+from .s3_ops import Uploads, copy_object, join_parts, part_number
 from .xml_codec import parse_untrusted, xml_text
 
 if TYPE_CHECKING:
@@ -56,17 +54,9 @@ def put_object(service: Service, request: Request, principal: str | None) -> Res
     if source is None:
         return service.put_object(request, principal)
     bucket = service.owned(request, principal)
-    src_bucket, _, src_key = unquote(source.partition("?")[0]).lstrip("/").partition("/")
-    if not src_bucket or not src_key:
-        raise errors.invalid_argument("Copy Source must mention the source bucket and key: "
-                                      "/sourcebucket/sourcekey")
-    if not service.store.exists(src_bucket):
-        raise errors.no_such_bucket(src_bucket)
-    obj = service.store.get_object(src_bucket, src_key)
-    if obj is None:
-        raise errors.no_such_key(src_key)
-    service.store.put_object(bucket, request.key or "", obj.data, obj.content_type, obj.etag)
-    return _xml("CopyObjectResult", [("LastModified", _iso_now()), ("ETag", obj.etag)])
+    etag = copy_object(service, source, bucket, request.key or "", lambda: errors.invalid_argument(
+        "Copy Source must mention the source bucket and key: /sourcebucket/sourcekey"))
+    return _xml("CopyObjectResult", [("LastModified", _iso_now()), ("ETag", etag)])
 
 
 def initiate(service: Service, request: Request, principal: str | None) -> Response:
@@ -98,23 +88,12 @@ def complete(service: Service, request: Request, principal: str | None) -> Respo
     root = parse_untrusted(request.body)
     if root is None or root.tag != "CompleteMultipartUpload":
         raise errors.malformed_xml()
-    chosen = []
-    for part in root:
-        values = {child.tag: (child.text or "").strip() for child in part}
-        number = part_number(values.get("PartNumber", ""))
-        stored = upload.parts.get(number) if number is not None else None
-        if stored is None or stored[1].strip('"') != values.get("ETag", "").strip('"'):
-            raise errors.OssError(400, "InvalidPart", "One or more of the specified parts could "
-                                  "not be found or the specified entity tag might not have "
-                                  "matched the part's entity tag.", "0042-00000302")
-        chosen.append(stored)
-    if not chosen:
-        raise errors.malformed_xml()
-    digest = hashlib.md5(b"".join(bytes.fromhex(e.strip('"')) for _, e in chosen),
-                         usedforsecurity=False).hexdigest().upper()
-    etag = f'"{digest}-{len(chosen)}"'
-    service.store.put_object(bucket, upload.key, b"".join(d for d, _ in chosen),
-                             upload.content_type, etag)
+    listed = ({child.tag: (child.text or "").strip() for child in part} for part in root)
+    data, etag = join_parts(upload, listed, lambda: errors.OssError(
+        400, "InvalidPart", "One or more of the specified parts could not be found or the "
+        "specified entity tag might not have matched the part's entity tag.",
+        "0042-00000302"), errors.malformed_xml, upper=True)
+    service.store.put_object(bucket, upload.key, data, upload.content_type, etag)
     _uploads(service).finish(request.params.get("uploadId", ""))
     return _xml("CompleteMultipartUploadResult", [
         ("Location", f"/{bucket}/{upload.key}"), ("Bucket", bucket), ("Key", upload.key),

@@ -12,6 +12,7 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
@@ -86,20 +87,30 @@ def put_object(service: Service, request: Request, principal: str | None) -> Res
     if source is None:
         return service.put_object(request, principal)
     bucket = service.owned(request, principal)
+    etag = copy_object(service, source, bucket, request.key or "", lambda: err.S3Error(
+        400, "InvalidArgument", "Copy Source must mention the source bucket and key: "
+        "sourcebucket/sourcekey", extra=(("ArgumentName", "x-amz-copy-source"),)))
+    body = document("CopyObjectResult", [
+        element("LastModified", _iso_now()), element("ETag", etag)])
+    return _xml(body)
+
+
+def copy_object(service: Service, source: str, bucket: str, key: str,
+                bad_source: Callable[[], Exception]) -> str:
+    """Copy what `source` (`/bucket/key`, URL-encoded) names to `bucket`/`key`; its ETag.
+
+    `bad_source` makes the dialect's error for a source without a bucket or key.
+    """
     src_bucket, _, src_key = unquote(source.partition("?")[0]).lstrip("/").partition("/")
     if not src_bucket or not src_key:
-        raise err.S3Error(400, "InvalidArgument", "Copy Source must mention the source bucket "
-                          "and key: sourcebucket/sourcekey",
-                          extra=(("ArgumentName", "x-amz-copy-source"),))
+        raise bad_source()
     if not service.store.exists(src_bucket):
         raise errors.no_such_bucket(src_bucket)
     obj = service.store.get_object(src_bucket, src_key)
     if obj is None:
         raise errors.no_such_key(src_key)
-    service.store.put_object(bucket, request.key or "", obj.data, obj.content_type, obj.etag)
-    body = document("CopyObjectResult", [
-        element("LastModified", _iso_now()), element("ETag", obj.etag)])
-    return _xml(body)
+    service.store.put_object(bucket, key, obj.data, obj.content_type, obj.etag)
+    return obj.etag
 
 
 def part_number(text: str) -> int | None:
@@ -137,27 +148,39 @@ def complete_upload(service: Service, request: Request, principal: str | None) -
     bucket = service.owned(request, principal)
     upload_id = request.params["uploadId"]
     upload = _uploads(service).get(upload_id, bucket, request.key or "")
-    chosen = []
-    for part in parse_root(request.body, "CompleteMultipartUpload"):
-        values = {child.tag.rpartition("}")[2]: (child.text or "").strip() for child in part}
-        number, etag = part_number(values.get("PartNumber", "")), values.get("ETag", "")
-        stored = upload.parts.get(number) if number is not None else None
-        if stored is None or stored[1].strip('"') != etag.strip('"'):
-            raise err.S3Error(400, "InvalidPart", "One or more of the specified parts could not "
-                              "be found.  The part may not have been uploaded, or the specified "
-                              "entity tag may not match the part's entity tag.")
-        chosen.append(stored)
-    if not chosen:
-        raise err.malformed_xml()
-    digest = hashlib.md5(b"".join(bytes.fromhex(e.strip('"')) for _, e in chosen),
-                         usedforsecurity=False).hexdigest()
-    etag = f'"{digest}-{len(chosen)}"'
-    service.store.put_object(bucket, upload.key, b"".join(d for d, _ in chosen),
-                             upload.content_type, etag)
+    listed = ({child.tag.rpartition("}")[2]: (child.text or "").strip() for child in part}
+              for part in parse_root(request.body, "CompleteMultipartUpload"))
+    data, etag = join_parts(upload, listed, lambda: err.S3Error(
+        400, "InvalidPart", "One or more of the specified parts could not be found.  The part "
+        "may not have been uploaded, or the specified entity tag may not match the part's "
+        "entity tag."), err.malformed_xml)
+    service.store.put_object(bucket, upload.key, data, upload.content_type, etag)
     _uploads(service).finish(upload_id)
     return _xml(document("CompleteMultipartUploadResult", [
         element("Location", f"/{bucket}/{upload.key}"), element("Bucket", bucket),
         element("Key", upload.key), element("ETag", etag)]))
+
+
+def join_parts(upload: _Upload, listed: Iterable[dict[str, str]],
+               invalid_part: Callable[[], Exception], no_parts: Callable[[], Exception],
+               *, upper: bool = False) -> tuple[bytes, str]:
+    """The listed parts' bytes, in the listed order, and the multipart ETag `"md5-N"`.
+
+    `listed`: each part's child elements (PartNumber, ETag) by name. `invalid_part` and
+    `no_parts` make the dialect's errors; `upper`: the digest in upper case (OSS).
+    """
+    chosen = []
+    for values in listed:
+        number = part_number(values.get("PartNumber", ""))
+        stored = upload.parts.get(number) if number is not None else None
+        if stored is None or stored[1].strip('"') != values.get("ETag", "").strip('"'):
+            raise invalid_part()
+        chosen.append(stored)
+    if not chosen:
+        raise no_parts()
+    digest = hashlib.md5(b"".join(bytes.fromhex(e.strip('"')) for _, e in chosen),
+                         usedforsecurity=False).hexdigest()
+    return b"".join(d for d, _ in chosen), f'"{digest.upper() if upper else digest}-{len(chosen)}"'
 
 
 def abort_upload(service: Service, request: Request, principal: str | None) -> Response:
