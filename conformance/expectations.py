@@ -74,12 +74,33 @@ def write_expectations(path: Path, target: str, records: list[dict],
             entry["intermittent"] = True
         deviations[rec["nodeid"]] = entry
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = (f"# Known deviations of {target}: written by `oss-conformance run "
-              "--update-expectations`.\n# Edit the reasons; keep one line each.\n")
+    header = _kept_header(path) or (
+        f"# Known deviations of {target}: written by `oss-conformance run "
+        "--update-expectations`.\n# Edit the reasons; keep one line each.\n")
     body = yaml.safe_dump({"target": target, "deviations": deviations}, sort_keys=False,
                           allow_unicode=True, width=1000)
     path.write_text(header + body, encoding="utf-8")
     return len(deviations)
+
+
+def _kept_header(path: Path) -> str:
+    """The leading comment lines of the file being rewritten (what it assumes, e.g. a setting).
+
+    Read bounded: only the first 64 KiB, and only when it is a regular file.
+    """
+    try:
+        if not path.is_file():
+            return ""
+        with path.open("rb") as fh:
+            head = fh.read(65536).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    lines = []
+    for line in head.splitlines(keepends=True):
+        if not line.startswith("#"):
+            break
+        lines.append(line if line.endswith("\n") else line + "\n")
+    return "".join(lines)
 
 
 def summarize(record: dict) -> str:

@@ -94,3 +94,20 @@ def test_summary_names_up_to_three_mismatches():
                "level": "must"} for i in range(5)]
     assert summarize({"checks": checks}) == (
         "H0: expected a, got b; H1: expected a, got b; H2: expected a, got b (+2 more)")
+
+
+def test_a_rewrite_keeps_the_files_own_header_comments(tmp_path):
+    """A header saying what the file assumes (e.g. MOTO_DISABLE_GLOBAL_CORS=true) survives."""
+    from conformance.expectations import write_expectations
+
+    path = tmp_path / "moto.yaml"
+    path.write_text("# Known deviations of moto.\n# Measured with MOTO_DISABLE_GLOBAL_CORS=true.\n"
+                    "target: moto\ndeviations: {}\n")
+    record = {"nodeid": "cases/a.yaml::x[s3]", "outcome": "failed", "error": None,
+              "checks": [{"subject": "status", "ok": False, "level": "must",
+                          "expected": "403", "actual": "200"}]}
+    assert write_expectations(path, "moto", [record], {}) == 1
+    text = path.read_text()
+    assert text.startswith("# Known deviations of moto.\n# Measured with "
+                           "MOTO_DISABLE_GLOBAL_CORS=true.\ntarget: moto\n")
+    assert "status: expected 403, got 200" in text
