@@ -32,6 +32,15 @@ def canary_env(monkeypatch):
 
 
 @pytest.fixture
+def keys(monkeypatch):
+    """The canary credentials for both dialects' SDKs (OSS_* and AWS_*)."""
+    for name, value in (("OSS_ACCESS_KEY_ID", CANARY_KEY), ("OSS_ACCESS_KEY_SECRET", CANARY_SECRET),
+                        ("AWS_ACCESS_KEY_ID", CANARY_KEY),
+                        ("AWS_SECRET_ACCESS_KEY", CANARY_SECRET)):
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
 def open_dialect():
     """make_dialect for a test; every dialect it opened is closed after the test."""
     from conformance.dialects import make_dialect

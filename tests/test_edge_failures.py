@@ -7,21 +7,17 @@ the evidence makes the bug a failure there.
 
 from __future__ import annotations
 
-import io
-import json
 from pathlib import Path
 
 import pytest
 
 from conformance.cases.loader import parse_case
 from conformance.cases.model import CorsConfig, CorsRule, render_config
-from conformance.cli import ExitStatus, main
+from conformance.cli import ExitStatus
 from conformance.dialects.oss import _with_ids
 from conformance.readiness import in_effect, raw_config
-from conformance.reference import ReferenceServer
-from tests.conftest import CANARY_KEY, CANARY_SECRET
+from tests.doubles.cli_runs import run_cli
 from tests.doubles.edge_doubles import (
-    EdgeProxy,
     RuleLimitIgnored,
     drop_rule_ids,
     grant_any_case_and_patch,
@@ -36,34 +32,10 @@ LIMIT = CASES / "configuration-edges" / "s3-rule-limit.yaml"
 IDS = CASES / "configuration-edges" / "rule-ids.yaml"
 
 
-@pytest.fixture
-def keys(monkeypatch):
-    for name, value in (("OSS_ACCESS_KEY_ID", CANARY_KEY), ("OSS_ACCESS_KEY_SECRET", CANARY_SECRET),
-                        ("AWS_ACCESS_KEY_ID", CANARY_KEY),
-                        ("AWS_SECRET_ACCESS_KEY", CANARY_SECRET)):
-        monkeypatch.setenv(name, value)
-
-
 def run(tmp_path: Path, dialect: str, case: Path, edge=None, mutate=None) -> tuple[int, str, dict]:
     """Run one case file through a double (or the bare reference): exit, output, results."""
-    out, err = io.StringIO(), io.StringIO()
-    with ReferenceServer(credentials={CANARY_KEY: CANARY_SECRET}, dialect=dialect) as ref:
-        region = ref.region
-        if edge is None and mutate is None:
-            endpoint = ref.endpoint
-            code = _main(tmp_path, endpoint, dialect, region, case, out, err)
-        else:
-            with EdgeProxy(ref.endpoint, edge or (lambda *a: None), mutate,
-                           only_options=edge is not None) as proxy:
-                code = _main(tmp_path, proxy.endpoint, dialect, region, case, out, err)
-    results = json.loads((tmp_path / "r" / "results.json").read_text())
-    return code, out.getvalue() + err.getvalue(), results
-
-
-def _main(tmp_path, endpoint, dialect, region, case, out, err) -> int:
-    argv = ["run", str(case), "--endpoint", endpoint, "--dialect", dialect, "--region", region,
-            "--expectations", str(tmp_path / "none.yaml"), "--reports", str(tmp_path / "r"), "-q"]
-    return main(argv, stdout=out, stderr=err)
+    return run_cli(tmp_path, dialect, [case], edge, mutate, only_options=edge is not None,
+                   bare=edge is None and mutate is None)
 
 
 def failed(results: dict) -> dict[str, list[str]]:

@@ -7,7 +7,6 @@ dialects' SDKs. Where a dialect's evidence makes the deviation only a warning, t
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
@@ -15,10 +14,9 @@ from urllib.parse import quote
 
 import pytest
 
-from conformance.cli import ExitStatus, main
-from conformance.reference import ReferenceServer
-from tests.conftest import CANARY_KEY, CANARY_SECRET
-from tests.doubles.edge_doubles import EdgeProxy
+from conformance.cli import ExitStatus
+from tests.conftest import CANARY_SECRET
+from tests.doubles.cli_runs import run_cli
 from tests.doubles.web_app_doubles import (
     SignatureLog,
     drop_cors_on_errors,
@@ -35,27 +33,10 @@ ERRORS = CASES / "actual-requests" / "signed-errors.yaml"
 VARY = CASES / "actual-requests" / "signed-response-vary.yaml"
 
 
-@pytest.fixture
-def keys(monkeypatch):
-    for name, value in (("OSS_ACCESS_KEY_ID", CANARY_KEY), ("OSS_ACCESS_KEY_SECRET", CANARY_SECRET),
-                        ("AWS_ACCESS_KEY_ID", CANARY_KEY),
-                        ("AWS_SECRET_ACCESS_KEY", CANARY_SECRET)):
-        monkeypatch.setenv(name, value)
-
-
 def run(tmp_path: Path, dialect: str, *cases: Path, edge=None, mutate=None
         ) -> tuple[int, str, dict]:
-    """Run case files through a double (or the bare reference): exit, output, results."""
-    out, err = io.StringIO(), io.StringIO()
-    with ReferenceServer(credentials={CANARY_KEY: CANARY_SECRET}, dialect=dialect) as ref:
-        with EdgeProxy(ref.endpoint, edge or (lambda *a: None), mutate,
-                       only_options=False) as proxy:
-            argv = ["run", *map(str, cases), "--endpoint", proxy.endpoint, "--dialect", dialect,
-                    "--region", ref.region, "--expectations", str(tmp_path / "none.yaml"),
-                    "--reports", str(tmp_path / "r"), "-q"]
-            code = main(argv, stdout=out, stderr=err)
-    results = json.loads((tmp_path / "r" / "results.json").read_text())
-    return code, out.getvalue() + err.getvalue(), results
+    """Run case files through a double: exit, output, results."""
+    return run_cli(tmp_path, dialect, cases, edge, mutate)
 
 
 def failed(results: dict) -> dict[str, list[str]]:
