@@ -10,13 +10,13 @@ the shadow knows the buckets and their owner.
 
 from __future__ import annotations
 
-import http.client
 import queue
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from tests.doubles.servers import AnswerHandler, _Server, send_upstream
 
 INVALID_ARGUMENT = (b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>InvalidArgument</Code>"
                     b"<Message>This wildcard form is not supported.</Message></Error>")
@@ -24,17 +24,7 @@ Request = tuple[str, str, list[tuple[str, str]], bytes]  # method, path, headers
 
 
 def _send(netloc: str, request: Request) -> tuple[int, list[tuple[str, str]], bytes]:
-    method, path, headers, body = request
-    conn = http.client.HTTPConnection(netloc, timeout=10)
-    try:
-        conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
-        for name, value in headers:
-            conn.putheader(name, value)
-        conn.endheaders(body or None)
-        resp = conn.getresponse()
-        return resp.status, list(resp.msg.items()), resp.read()
-    finally:
-        conn.close()
+    return send_upstream(netloc, *request)
 
 
 def _kind(method: str, path: str) -> str:
@@ -47,7 +37,7 @@ def _kind(method: str, path: str) -> str:
     return "read"
 
 
-class LaggingProxy:
+class LaggingProxy(_Server):
     """`with LaggingProxy(upstream, shadow, lag_s=1.5) as proxy: proxy.endpoint`.
 
     lag_s=None: changes are acknowledged and never applied. `refuse(body)`: a PutBucketCors
@@ -63,15 +53,7 @@ class LaggingProxy:
         self.changes = 0  # CORS changes acknowledged
         self._due: queue.Queue[tuple[float, Request] | None] = queue.Queue()
         self._applier = threading.Thread(target=self._apply_late, daemon=True)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.owner = self
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def endpoint(self) -> str:
-        """Where the target answers."""
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        super().__init__(_Handler)
 
     def handle(self, request: Request) -> tuple[int, list[tuple[str, str]], bytes]:
         """Answer one request as a lagging target would."""
@@ -102,35 +84,19 @@ class LaggingProxy:
 
     def __enter__(self) -> LaggingProxy:
         self._applier.start()
-        self._thread.start()
-        return self
+        return super().__enter__()
 
     def __exit__(self, *exc: object) -> None:
         self._due.put(None)
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self._thread.join(5)
+        super().__exit__(*exc)
         self._applier.join(5)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args: object) -> None:
-        pass
-
+class _Handler(AnswerHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         request = (self.command, self.path, list(self.headers.items()), body)
-        status, headers, data = self.server.owner.handle(request)
-        self.send_response_only(status)
-        for name, value in headers:
-            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(0 if self.command == "HEAD" else len(data)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
+        self._answer(*self.server.owner.handle(request))
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_OPTIONS = _serve

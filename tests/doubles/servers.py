@@ -62,12 +62,41 @@ class MutatingProxy(_Server):
             self.in_flight -= 1
 
 
-class _ProxyHandler(BaseHTTPRequestHandler):
+class AnswerHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 without log lines; `_answer` sends a whole answer, framed by Content-Length."""
+
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args) -> None:
         pass
 
+    def _answer(self, status: int, headers: Headers, data: bytes) -> None:
+        self.send_response_only(status)
+        for name, value in headers:
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(0 if self.command == "HEAD" else len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+
+def send_upstream(netloc: str, method: str, path: str, headers: Headers,
+                  body: bytes | None) -> tuple[int, Headers, bytes]:
+    """Send one request to `netloc` as it is (header lines verbatim); its whole answer."""
+    conn = http.client.HTTPConnection(netloc, timeout=10)
+    try:
+        conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        for name, value in headers:
+            conn.putheader(name, value)
+        conn.endheaders(body or None)
+        resp = conn.getresponse()
+        return resp.status, list(resp.msg.items()), resp.read()
+    finally:
+        conn.close()
+
+
+class _ProxyHandler(AnswerHandler):
     def _forward(self) -> None:
         proxy: MutatingProxy = self.server.owner
         proxy.enter()
@@ -85,27 +114,11 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         if answer is not None:
             self._answer(*answer)
             return
-        conn = http.client.HTTPConnection(proxy.upstream, timeout=10)
-        conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
-        for name, value in self.headers.items():
-            conn.putheader(name, value)
-        conn.endheaders(body)
-        resp = conn.getresponse()
-        status, headers, data = resp.status, list(resp.msg.items()), resp.read()
-        conn.close()
+        status, headers, data = send_upstream(proxy.upstream, self.command, self.path,
+                                              self.headers.items(), body)
         if self.command == "OPTIONS" or not proxy.only_options:
             status, headers, data = proxy.mutate(self.command, self.path, status, headers, data)
         self._answer(status, headers, data)
-
-    def _answer(self, status: int, headers: Headers, data: bytes) -> None:
-        self.send_response_only(status)
-        for name, value in headers:
-            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(0 if self.command == "HEAD" else len(data)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_OPTIONS = _forward
 
