@@ -37,6 +37,7 @@ from conformance.targets import Credentials, Target
 from tests.doubles.mutations import unchanged
 from tests.doubles.servers import MutatingProxy, _ProxyHandler
 from tests.targets import servers
+from tests.targets.procs import finish
 
 REPO = Path(__file__).resolve().parent.parent
 BUCKET = "owner-bucket"
@@ -64,6 +65,8 @@ OSS_OWNER = (
 SUBSET = ("cases/sequences", "cases/vary", "cases/matching/rule-order.yaml")
 MODES = ["normal", "SIGINT", "SIGTERM", "SIGKILL"]
 FIGURES_ENV = "FIDELITY_FIGURES"  # a file to append one JSON line per restore to
+
+RUN_TIMEOUT = 90.0  # seconds a run under test may take before it is killed
 
 
 def _extra_kinds() -> list:
@@ -186,15 +189,6 @@ def wait_until_changed(dialect, before: bytes, proc: subprocess.Popen, timeout=9
     raise AssertionError("the run never changed the bucket")
 
 
-def finish(proc: subprocess.Popen, timeout=90.0) -> str:
-    """The subprocess's output once it has exited (killed if it does not)."""
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, _ = proc.communicate()
-        raise
-    return out
 
 
 def record(kind: str, mode: str, identical: bool) -> None:
@@ -218,7 +212,7 @@ def interrupted_run(tgt, env, dialect, before, mode, reports) -> str:
     wait_until_changed(dialect, before, proc)
     sig = {"SIGINT": signal.SIGINT, "SIGTERM": signal.SIGTERM, "SIGKILL": signal.SIGKILL}[mode]
     proc.send_signal(sig)
-    out = finish(proc)
+    out = finish(proc, RUN_TIMEOUT)
     assert SECRET not in out
     if mode != "SIGKILL":
         assert proc.returncode == ExitStatus.INTERRUPTED, out[-3000:]

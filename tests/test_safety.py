@@ -25,6 +25,7 @@ from conformance.targets import Credentials, Target
 from tests.doubles.mutations import unchanged
 from tests.doubles.servers import MutatingProxy
 from tests.targets import servers
+from tests.targets.procs import finish
 
 REPO = Path(__file__).resolve().parent.parent
 BUCKET = "owner-bucket"
@@ -34,6 +35,8 @@ ORIGINAL = CorsConfig(rules=(
     CorsRule(("http://*.owner.test",), ("POST",), max_age_seconds=5),
 ), response_vary=True)
 KEY, SECRET = "LTAIsafetyKEY0001", "safety-canary-SECRET-7e1f"
+
+RUN_TIMEOUT = 60.0  # seconds a run under test may take before it is killed
 
 
 @contextmanager
@@ -147,14 +150,6 @@ def spawn(tgt: Target, env: dict, reports: Path) -> subprocess.Popen:
         env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def finish(proc: subprocess.Popen, timeout=60.0) -> str:
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, _ = proc.communicate()
-        raise
-    return out
 
 
 @pytest.mark.parametrize("kind", ["reference", "moto"])
@@ -165,7 +160,7 @@ def test_an_interrupted_run_restores_before_exiting(kind, sig, tmp_path, open_di
         proc = spawn(tgt, env, tmp_path / "r")
         wait_until_changed(dialect, tgt, ORIGINAL, proc)
         proc.send_signal(sig)
-        out = finish(proc)
+        out = finish(proc, RUN_TIMEOUT)
         assert proc.returncode == ExitStatus.INTERRUPTED, out[-3000:]
         assert SECRET not in out
         assert_as_found(dialect, tgt, ORIGINAL)
@@ -180,7 +175,7 @@ def test_after_sigkill_the_next_run_refuses_until_restore(kind, original, tmp_pa
         proc = spawn(tgt, env, tmp_path / "r")
         wait_until_changed(dialect, tgt, original, proc)
         proc.kill()
-        finish(proc)
+        finish(proc, RUN_TIMEOUT)
         assert len(all_journals()) == 1
         for k, v in env.items():
             monkeypatch.setenv(k, v)

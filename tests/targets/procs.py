@@ -121,3 +121,14 @@ def bucket_round_trip(server: Server) -> bool | None:
         return True if s3.delete_bucket(bucket).ok and stored else None
     finally:
         s3.close()
+
+
+def finish(proc: subprocess.Popen, timeout: float) -> str:
+    """The output of a process the test started, once it has exited (killed if it does not)."""
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+        raise
+    return out
